@@ -1,0 +1,82 @@
+// swift-tools-version: 6.0
+import PackageDescription
+import Foundation
+
+/// The engine's kernels are compiled for the build machine's vector units
+/// (like `-march=native`): Tern is built where it runs. Set
+/// `TERN_PORTABLE=1` to build for baseline x86-64 instead.
+func hostCPUFlags() -> [String] {
+    #if arch(x86_64)
+    if ProcessInfo.processInfo.environment["TERN_PORTABLE"] == "1" { return [] }
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flagsLine = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+    else { return [] }
+    let flags = Set(flagsLine.split(separator: " ").map(String.init))
+    if ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx2", "fma", "bmi2"].allSatisfy(flags.contains) {
+        return ["-target-cpu", "skylake-avx512"]
+    }
+    if ["avx2", "fma", "bmi2", "movbe"].allSatisfy(flags.contains) {
+        return ["-target-cpu", "haswell"]
+    }
+    #endif
+    return []
+}
+
+/// Numeric targets are optimised in debug builds too: an unoptimised kernel is
+/// 50-100x slower, which would make seeded end-to-end training tests crawl.
+let engineSettings: [SwiftSetting] = [
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+    .unsafeFlags(hostCPUFlags()),
+]
+
+let package = Package(
+    name: "Tern",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tern", targets: ["tern"]),
+        .library(name: "TernTensor", targets: ["TernTensor"]),
+        .library(name: "TernNN", targets: ["TernNN"]),
+        .library(name: "TernData", targets: ["TernData"]),
+        .library(name: "TernFormats", targets: ["TernFormats"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "TernTensor",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: engineSettings
+        ),
+        .target(name: "TernNN", dependencies: ["TernTensor"], swiftSettings: engineSettings),
+        .target(name: "TernData", dependencies: ["TernTensor", "CZlib"], swiftSettings: engineSettings),
+        .target(
+            name: "TernFormats",
+            dependencies: [
+                "TernTensor", "TernNN", "TernData",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: engineSettings
+        ),
+        .executableTarget(
+            name: "tern",
+            dependencies: [
+                "TernTensor", "TernNN", "TernData", "TernFormats",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "TernTesting", dependencies: ["TernTensor"]),
+        .testTarget(name: "TernTensorTests", dependencies: ["TernTensor", "TernTesting"]),
+        .testTarget(name: "TernNNTests", dependencies: ["TernNN", "TernTesting"]),
+        .testTarget(name: "TernDataTests", dependencies: ["TernData", "TernTesting"]),
+        .testTarget(name: "TernFormatsTests", dependencies: ["TernFormats", "TernTesting"]),
+        .testTarget(name: "TernCLITests", dependencies: ["TernFormats", "TernTesting"]),
+    ]
+)
