@@ -20,7 +20,7 @@ import TernTesting
         #expect(t.withUnsafeBufferPointer { $0.baseAddress } == before)
     }
 
-    @Test func reshapeRejectsWrongCount() {
+    @Test func reshapeRejectsWrongCount() throws {
         let t = Tensor<Float>(zeros: [2, 3])
         #expect(throws: TensorError.countMismatch(op: "reshape to (4, 2)", expected: 6, actual: 8)) {
             try t.reshaped([4, 2])
@@ -32,7 +32,7 @@ import TernTesting
         #expect(throws: TensorError.self) { try Tensor<Float>(shape: [2, 2], scalars: [1, 2, 3]) }
     }
 
-    @Test func shapeValidationRejectsAbsurdDimensions() {
+    @Test func shapeValidationRejectsAbsurdDimensions() throws {
         #expect(throws: TensorError.self) { try Shape([1 << 40, 1 << 40]).validated() }
         #expect(throws: TensorError.self) { try Shape([-1, 3]).validated() }
         #expect(try Shape([10, 28, 28]).validated().count == 7840)
