@@ -1,0 +1,166 @@
+import Foundation
+import Crypto
+import TernTensor
+import TernNN
+
+/// The model artifact is one valid safetensors file: the weights as tensors
+/// named by parameter path (`dense/kernel`), and in `__metadata__` the JSON
+/// spec, the training record, and SHA-256 checksums of the weight bytes and
+/// of that metadata, both verified on load. Any safetensors reader can open it.
+extension TernModel {
+    static let formatName = "tern.model"
+    static let formatVersion = "1"
+
+    /// The artifact's bytes.
+    public func artifactBytes() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let specJSON = String(decoding: try encoder.encode(spec), as: UTF8.self)
+        let trainingJSON = try training.map { String(decoding: try encoder.encode($0), as: UTF8.self) } ?? "null"
+        var file = SafeTensorsFile(tensors: network.parameters.map { ($0.name, AnyTensor.float32($0.value)) }, metadata: [:])
+        var weights = SHA256()
+        for p in network.parameters { p.value.withUnsafeBufferPointer { weights.update(bufferPointer: UnsafeRawBufferPointer($0)) } }
+        file.metadata = [
+            "format": TernModel.formatName,
+            "format_version": TernModel.formatVersion,
+            "spec": specJSON,
+            "training": trainingJSON,
+            "weights_sha256": hex(weights.finalize()),
+            "metadata_sha256": TernModel.metadataChecksum(spec: specJSON, training: trainingJSON),
+        ]
+        return file.encode()
+    }
+
+    static func metadataChecksum(spec: String, training: String) -> String {
+        hex(SHA256.hash(data: Array((spec + "\u{0}" + training).utf8)))
+    }
+
+    /// The SHA-256 of the weight bytes, as stored in the artifact (hex).
+    public var weightsChecksum: String {
+        var weights = SHA256()
+        for p in network.parameters { p.value.withUnsafeBufferPointer { weights.update(bufferPointer: UnsafeRawBufferPointer($0)) } }
+        return hex(weights.finalize())
+    }
+
+    /// Reads an artifact, verifying both checksums and that the weights fit
+    /// the spec's architecture.
+    /// - Throws: ``FormatError`` naming what is wrong.
+    public init(artifact bytes: [UInt8]) throws {
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile.decode(bytes) } catch {
+            throw FormatError.invalidArtifact("\(error)")
+        }
+        let meta = file.metadata
+        guard meta["format"] == TernModel.formatName else {
+            throw FormatError.invalidArtifact("not a Tern model (no '\(TernModel.formatName)' format marker in the safetensors metadata)")
+        }
+        guard meta["format_version"] == TernModel.formatVersion else {
+            throw FormatError.invalidArtifact("unsupported format version '\(meta["format_version"] ?? "none")'")
+        }
+        guard let specJSON = meta["spec"], let trainingJSON = meta["training"],
+              let expectedWeights = meta["weights_sha256"], let expectedMeta = meta["metadata_sha256"] else {
+            throw FormatError.invalidArtifact("metadata lacks spec, training record or checksums")
+        }
+        let actualMeta = TernModel.metadataChecksum(spec: specJSON, training: trainingJSON)
+        guard actualMeta == expectedMeta else {
+            throw FormatError.checksumMismatch(what: "metadata", expected: expectedMeta, actual: actualMeta)
+        }
+        var weights = SHA256()
+        var loaded: [String: Tensor<Float>] = [:]
+        for (name, tensor) in file.tensors {
+            guard case let .float32(t) = tensor else {
+                throw FormatError.invalidArtifact("tensor '\(name)' is not F32")
+            }
+            t.withUnsafeBufferPointer { weights.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+            loaded[name] = t
+        }
+        let actualWeights = hex(weights.finalize())
+        guard actualWeights == expectedWeights else {
+            throw FormatError.checksumMismatch(what: "weights", expected: expectedWeights, actual: actualWeights)
+        }
+        let decoder = JSONDecoder()
+        let spec: ModelSpec
+        do { spec = try decoder.decode(ModelSpec.self, from: Data(specJSON.utf8)) } catch {
+            throw FormatError.invalidArtifact("stored spec does not decode: \(describe(error))")
+        }
+        try self.init(spec: spec)
+        training = trainingJSON == "null" ? nil : try? decoder.decode(TrainingRecord.self, from: Data(trainingJSON.utf8))
+        do { try network.load(parameters: loaded) } catch let error as NNError {
+            throw FormatError.invalidArtifact(error.description)
+        }
+    }
+
+    /// Writes the artifact atomically: a temporary file in the same
+    /// directory, synced, then renamed over `url`.
+    public func save(to url: URL) throws {
+        let bytes = try artifactBytes()
+        try writeAtomically(bytes, to: url)
+    }
+
+    /// Loads an artifact file.
+    public init(contentsOf url: URL) throws {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw FormatError.invalidArtifact("cannot read '\(url.lastPathComponent)'")
+        }
+        try self.init(artifact: [UInt8](data))
+    }
+}
+
+func hex(_ digest: some Sequence<UInt8>) -> String {
+    digest.map { String(format: "%02x", $0) }.joined()
+}
+
+/// Writes `bytes` to a temporary file beside `url`, fsyncs it and renames it
+/// into place, so readers see the old file or the new one, never half of one.
+func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
+    let dir = url.deletingLastPathComponent()
+    let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UInt32.random(in: 0...UInt32.max))")
+    let fd = open(tmp.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+    guard fd >= 0 else { throw FormatError.invalidArtifact("cannot write '\(url.lastPathComponent)': \(String(cString: strerror(errno)))") }
+    var ok = true
+    bytes.withUnsafeBytes { buf in
+        var offset = 0
+        while offset < buf.count {
+            let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
+            if n <= 0 { ok = false; break }
+            offset += n
+        }
+    }
+    ok = ok && fsync(fd) == 0
+    close(fd)
+    guard ok, rename(tmp.path, url.path) == 0 else {
+        unlink(tmp.path)
+        throw FormatError.invalidArtifact("cannot write '\(url.lastPathComponent)'")
+    }
+}
+
+/// A one-line description of a decoding error that names the field.
+public func describe(_ error: any Error) -> String {
+    switch error {
+    case let DecodingError.keyNotFound(key, context):
+        return "missing '\(path(context.codingPath + [key]))'"
+    case let DecodingError.typeMismatch(type, context):
+        return "'\(path(context.codingPath))' should be \(typeName(type))"
+    case let DecodingError.valueNotFound(type, context):
+        return "'\(path(context.codingPath))' should be \(typeName(type)), not null"
+    case let DecodingError.dataCorrupted(context):
+        if context.codingPath.isEmpty { return "not valid JSON" }
+        return "'\(path(context.codingPath))': \(context.debugDescription)"
+    default:
+        return "\(error)"
+    }
+}
+
+private func path(_ keys: [any CodingKey]) -> String {
+    keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: ["."])
+}
+
+private func typeName(_ type: Any.Type) -> String {
+    switch type {
+    case is String.Type: return "a string"
+    case is Int.Type, is UInt64.Type: return "an integer"
+    case is Float.Type, is Double.Type: return "a number"
+    case is Bool.Type: return "true or false"
+    default: return "\(type)".hasPrefix("Array") ? "a list" : "an object"
+    }
+}

@@ -1,0 +1,83 @@
+import TernTensor
+import RealModule
+
+/// Adam and AdamW, Keras 3 semantics: with `alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)`,
+/// `m += (g - m)(1 - b1)`, `v += (g² - v)(1 - b2)`, `w -= alpha * m / (sqrt(v) + epsilon)`;
+/// AdamW first decays `w -= w * weightDecay * lr`. The whole update is one
+/// fused pass over each parameter.
+public struct Adam: Optimizer {
+    public struct Configuration: Sendable, Equatable {
+        public var learningRate: LearningRate = .constant(0.001)
+        public var beta1: Float = 0.9
+        public var beta2: Float = 0.999
+        public var epsilon: Float = 1e-7
+        /// Decoupled weight decay (AdamW); 0 for plain Adam. Keras' AdamW default is 0.004.
+        public var weightDecay: Float = 0
+        public init() {}
+    }
+
+    public var configuration: Configuration
+    public private(set) var iterations = 0
+    private var m: [Tensor<Float>] = []
+    private var v: [Tensor<Float>] = []
+
+    public init(_ configuration: Configuration = Configuration()) { self.configuration = configuration }
+
+    public mutating func update(parameters: inout [Parameter], gradients: [Tensor<Float>]) {
+        if m.isEmpty {
+            m = parameters.map { Tensor(zeros: $0.value.shape) }
+            v = m
+        }
+        iterations += 1
+        let c = configuration
+        let lr = c.learningRate.value(at: iterations - 1)
+        let t = Float(iterations)
+        let alpha = lr * (1 - Float.pow(c.beta2, t)).squareRoot() / (1 - Float.pow(c.beta1, t))
+        let decay = c.weightDecay * lr
+        for i in parameters.indices where parameters[i].trainable {
+            parameters[i].value.withUnsafeMutableBufferPointer { w in
+                m[i].withUnsafeMutableBufferPointer { m in
+                    v[i].withUnsafeMutableBufferPointer { v in
+                        gradients[i].withUnsafeBufferPointer { g in
+                            let (w, m, v, g) = (w.baseAddress!, m.baseAddress!, v.baseAddress!, g.baseAddress!)
+                            forEachChunk(count: gradients[i].count) { range in
+                                Adam.step(w: w, m: m, v: v, g: g, range: range, alpha: alpha,
+                                          b1: c.beta1, b2: c.beta2, epsilon: c.epsilon, decay: decay)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func step(
+        w: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+        g: UnsafePointer<Float>, range: Range<Int>, alpha: Float, b1: Float, b2: Float, epsilon: Float, decay: Float
+    ) {
+        typealias V = SIMD16<Float>
+        let oneMinusB1 = V(repeating: 1 - b1), oneMinusB2 = V(repeating: 1 - b2)
+        let vAlpha = V(repeating: alpha), vEps = V(repeating: epsilon), vKeep = V(repeating: 1 - decay)
+        var i = range.lowerBound
+        while i + 16 <= range.upperBound {
+            let gv = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+            var mv = UnsafeRawPointer(m + i).loadUnaligned(as: V.self)
+            var vv = UnsafeRawPointer(v + i).loadUnaligned(as: V.self)
+            var wv = UnsafeRawPointer(w + i).loadUnaligned(as: V.self)
+            mv += (gv - mv) * oneMinusB1
+            vv += (gv * gv - vv) * oneMinusB2
+            wv = wv * vKeep - vAlpha * mv / (vv.squareRoot() + vEps)
+            UnsafeMutableRawPointer(m + i).storeBytes(of: mv, as: V.self)
+            UnsafeMutableRawPointer(v + i).storeBytes(of: vv, as: V.self)
+            UnsafeMutableRawPointer(w + i).storeBytes(of: wv, as: V.self)
+            i += 16
+        }
+        while i < range.upperBound {
+            m[i] += (g[i] - m[i]) * (1 - b1)
+            v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
+            w[i] = w[i] * (1 - decay) - alpha * m[i] / (v[i].squareRoot() + epsilon)
+            i += 1
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import TernTensor
+import TernNN
+import TernData
+import TernFormats
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a model from a JSON spec and write the model artifact.",
+        discussion: "Example: tern train Examples/mnist-mlp.json --train 0:8000 --validation 8000:10000 --output mnist.tern")
+
+    @Argument(help: "The model spec (JSON).") var spec: String
+    @OptionGroup var data: DataOptions
+    @Option(help: "Training rows, start:end (half-open).") var train = "0:8000"
+    @Option(help: "Validation rows, start:end.") var validation: String?
+    @Option(help: "Where to write the model artifact.") var output = "model.tern"
+    @Option(help: "Override the spec's fit.seed.") var seed: UInt64?
+    @Option(help: "Override the spec's fit.epochs.") var epochs: Int?
+    @Option(name: .customLong("batch-size"), help: "Override the spec's fit.batch_size.") var batchSize: Int?
+    @Flag(help: "Print only the final summary.") var quiet = false
+
+    func run() throws {
+        let spec = try readSpec(self.spec)
+        let all = try data.load()
+        let trainSet = try rows(all, train, "training")
+        let validationSet = try validation.map { try rows(all, $0, "validation") }
+        let progress = ProgressPrinter(quiet: quiet)
+        let model = try TernModel.train(
+            spec: spec, train: trainSet, validation: validationSet,
+            overrides: FitOverrides(epochs: epochs, batchSize: batchSize, seed: seed),
+            datasetName: data.directory.lastPathComponent, trainRows: train, validationRows: validation,
+            onEvent: progress.handle)
+        try model.save(to: URL(fileURLWithPath: output))
+        print("saved \(output) (\(model.parameterCount.trainable) parameters, weights sha256 \(model.weightsChecksum.prefix(16)))")
+    }
+}
+
+/// Keras-style progress: `Epoch 1/5`, then a bar with the step count,
+/// time and running metrics, redrawn in place on a terminal.
+final class ProgressPrinter {
+    let quiet: Bool
+    let interactive = isatty(STDOUT_FILENO) != 0
+    private var lastDraw = ContinuousClock.now
+    private var epochStart = ContinuousClock.now
+    private var epochs = 0
+
+    init(quiet: Bool) { self.quiet = quiet }
+
+    func handle(_ event: TrainingEvent) {
+        guard !quiet else { return }
+        switch event {
+        case let .batchEnd(epoch, step, steps, metrics):
+            if step == 1 {
+                epochStart = .now
+                print("Epoch \(epoch)")
+            }
+            guard interactive, ContinuousClock.now - lastDraw > .milliseconds(100) || step == steps else { return }
+            lastDraw = .now
+            let line = "\(bar(step, steps)) \(elapsed()) - \(formatMetrics(metrics))"
+            print("\r\u{1B}[2K" + line, terminator: "")
+            fflush(stdout)
+        case let .epochEnd(record, steps):
+            let line = "\(bar(steps, steps)) \(elapsed()) \(perStep(record.seconds, steps)) - \(formatMetrics(orderedMetrics(record.metrics)))"
+            print(interactive ? "\r\u{1B}[2K" + line : line)
+            fflush(stdout)
+        }
+    }
+
+    private func bar(_ step: Int, _ steps: Int) -> String {
+        let width = 20
+        let filled = steps == 0 ? width : step * width / steps
+        let digits = String(steps).count
+        let count = String(repeating: " ", count: digits - String(step).count) + "\(step)/\(steps)"
+        return count + " " + String(repeating: "━", count: filled) + String(repeating: "─", count: width - filled)
+    }
+
+    private func elapsed() -> String {
+        let d = ContinuousClock.now - epochStart
+        let s = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        return s < 10 ? String(format: "%.2fs", s) : String(format: "%.0fs", s)
+    }
+
+    private func perStep(_ seconds: Double, _ steps: Int) -> String {
+        let us = seconds / Double(max(steps, 1)) * 1e6
+        return us < 1000 ? String(format: "%.0fus/step", us) : String(format: "%.0fms/step", us / 1000)
+    }
+}

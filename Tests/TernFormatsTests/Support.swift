@@ -1,0 +1,28 @@
+import Foundation
+import TernData
+import TernFormats
+
+/// The package root, found from this file's path.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The shared MNIST files: $TERN_DATA_DIR/mnist or ../shared/data/mnist beside the package.
+let mnistDirectory: URL = {
+    if let dir = ProcessInfo.processInfo.environment["TERN_DATA_DIR"] { return URL(fileURLWithPath: dir).appendingPathComponent("mnist") }
+    return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/mnist")
+}()
+
+/// Loaded once per test process.
+let mnist: LabeledImages? = try? MNIST.load(directory: mnistDirectory)
+
+func exampleSpec(_ name: String) throws -> ModelSpec {
+    let data = try Data(contentsOf: packageRoot.appendingPathComponent("Examples/\(name).json"))
+    return try JSONDecoder().decode(ModelSpec.self, from: data)
+}
+
+func decodeSpec(_ json: String) throws -> ModelSpec {
+    try JSONDecoder().decode(ModelSpec.self, from: Data(json.utf8))
+}
+
+func errorText(_ body: () throws -> Void) -> String {
+    do { try body(); return "" } catch { return String(describing: error) }
+}
