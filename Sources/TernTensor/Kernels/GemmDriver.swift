@@ -1,0 +1,98 @@
+/// One matrix product prepared for the tile kernels: op(A)[i, p] =
+/// a[i·aRowStride + p·aColStride]; op(B) row-major (k × ≥ n) with stride
+/// `ldb` and every 16-wide column vector of the first ⌈n/16⌉ loadable.
+///
+/// `@unchecked Sendable`: the pointers are only read, except `c`, whose rows
+/// are split into disjoint ranges between threads.
+struct GemmProblem: @unchecked Sendable {
+    var a: UnsafePointer<Float>
+    var aRowStride: Int
+    var aColStride: Int
+    var b: UnsafePointer<Float>
+    var ldb: Int
+    var c: UnsafeMutablePointer<Float>
+    var ldc: Int
+    var m: Int
+    var n: Int
+    var k: Int
+    var accumulate: Bool
+
+    /// Number of 16-wide column vectors.
+    var vectorCount: Int { (n + 15) / 16 }
+
+    /// Computes output rows `rows` with the chosen kernel.
+    func run(rows: Range<Int>, sparse: Bool) {
+        if sparse { runSparse(rows: rows) } else { runDense(rows: rows) }
+    }
+
+    /// Computes output rows `rows` with the register-tiled kernel: blocks of 8
+    /// rows × 32 columns, the rows left over one at a time.
+    /// Cost: 2·|rows|·n·k flops; reads B once per 8 rows.
+    func runDense(rows: Range<Int>) {
+        // Specialise the A access pattern so the compiler sees constant strides.
+        if aColStride == 1 {
+            denseBlocks(rows: rows, rs: aRowStride, cs: 1)
+        } else if aRowStride == 1 {
+            denseBlocks(rows: rows, rs: 1, cs: aColStride)
+        } else {
+            denseBlocks(rows: rows, rs: aRowStride, cs: aColStride)
+        }
+    }
+
+    @inline(__always)
+    private func denseBlocks(rows: Range<Int>, rs: Int, cs: Int) {
+        let nv = vectorCount
+        var i = rows.lowerBound
+        while i + 8 <= rows.upperBound {
+            let ai = a + i * rs
+            let ci = c + i * ldc
+            var jv = 0
+            while jv + 2 <= nv {
+                let j = jv * 16
+                GemmTiles.tile8x32(ai, rs, cs, k, b + j, ldb, ci + j, ldc, n - j, accumulate)
+                jv += 2
+            }
+            if jv < nv {
+                let j = jv * 16
+                GemmTiles.tile8x16(ai, rs, cs, k, b + j, ldb, ci + j, ldc, n - j, accumulate)
+            }
+            i += 8
+        }
+        if i < rows.upperBound { runRows(rows: i..<rows.upperBound, rs: rs, cs: cs) }
+    }
+
+    /// Computes output rows `rows` one at a time, skipping zero entries of A:
+    /// each row's non-zeros are listed, then Σ a[i,p]·B[p, :] is accumulated in
+    /// registers 128 columns at a time and stored once.
+    /// Cost: O(|rows|·k) to list, 2·nnz·n flops; 16·k bytes of scratch.
+    func runSparse(rows: Range<Int>) {
+        if aColStride == 1 {
+            runRows(rows: rows, rs: aRowStride, cs: 1)
+        } else {
+            runRows(rows: rows, rs: aRowStride, cs: aColStride)
+        }
+    }
+
+    @inline(__always)
+    private func runRows(rows: Range<Int>, rs: Int, cs: Int) {
+        let offs = UnsafeMutablePointer<Int>.allocate(capacity: k)
+        let vals = UnsafeMutablePointer<Float>.allocate(capacity: k)
+        defer { offs.deallocate(); vals.deallocate() }
+        let nv = vectorCount
+        for i in rows {
+            let count = GemmTiles.compactRow(a + i * rs, cs, k, ldb, offs, vals)
+            let ci = c + i * ldc
+            var jv = 0
+            while jv + 8 <= nv {
+                let j = jv * 16
+                GemmTiles.row128(offs, vals, count, b + j, ci + j, n - j, accumulate)
+                jv += 8
+            }
+            while jv < nv {
+                let j = jv * 16
+                GemmTiles.row16(offs, vals, count, b + j, ci + j, n - j, accumulate)
+                jv += 1
+            }
+        }
+    }
+}
