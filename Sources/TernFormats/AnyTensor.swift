@@ -29,6 +29,7 @@ public enum AnyTensor: Sendable, Equatable {
         }
     }
 
+    /// The dimensions.
     public var shape: Shape {
         switch self {
         case let .float32(t): return t.shape

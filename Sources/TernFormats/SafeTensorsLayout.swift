@@ -5,8 +5,11 @@ import TernTensor
 public struct SafeTensorsLayout: Sendable, Equatable {
     /// One tensor's header entry.
     public struct Entry: Sendable, Equatable {
+        /// The tensor's name (its header key).
         public var name: String
+        /// The element type.
         public var dtype: DType
+        /// The dimensions.
         public var shape: Shape
         /// The tensor's bytes, relative to the start of the data section.
         public var byteRange: Range<Int>
