@@ -4,7 +4,9 @@ import TernTensor
 /// Images with one class label each, e.g. MNIST: `images` has shape
 /// `(n, height, width)` and `labels` has shape `(n)`.
 public struct LabeledImages: Sendable, Equatable {
+    /// The pixels, sample axis first: `(n, height, width)`.
     public var images: Tensor<UInt8>
+    /// One class index per sample: `(n)`.
     public var labels: Tensor<Int32>
 
     /// Pairs images with labels.

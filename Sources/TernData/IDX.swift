@@ -38,8 +38,11 @@ public enum IDXDataType: UInt8, Sendable, CaseIterable {
 
 /// The contents of an IDX file: a tensor of its element type.
 public enum IDXArray: Sendable, Equatable {
+    /// Type code 0x08 (`ubyte`).
     case uint8(Tensor<UInt8>)
+    /// Type code 0x0C (`int`).
     case int32(Tensor<Int32>)
+    /// Type code 0x0D (`float`).
     case float32(Tensor<Float>)
 
     /// The dimensions read from the header.
