@@ -56,6 +56,37 @@ let convCases: [ConvCase] = [
         #expect(abs(lhs - rhs) <= 1e-5 * max(1, abs(lhs)), "\(lhs) vs \(rhs)")
     }
 
+    @Test(arguments: [convCases[3], convCases[5], convCases[8]])
+    func im2colBackwardMatchesFiniteDifferencesOfNaiveConvolution(_ c: ConvCase) throws {
+        // Loss = Σ w ⊙ conv(x, K, b). Through im2col: dK = colsᵀ·w, db = column
+        // sums of w, dx = col2im(w·Kᵀ). The convolution is linear in each
+        // argument, so central differences (h = 1e-2) are exact up to the Float
+        // rounding of the outputs: tolerance 1e-3 absolute.
+        let g = try c.geometry()
+        let x = randomTensor(g.inputShape, seed: 6), k = randomTensor(g.kernelShape, seed: 7), b = randomTensor([g.outC], seed: 8)
+        let w = randomTensor(g.outputShape, seed: 9)
+        let dOut = try w.reshaped([g.colsRows, g.outC])
+        let cols = try im2col(x, geometry: g)
+        let kMatrix = try k.reshaped([g.colsColumns, g.outC])
+        let dK = KernelTestSupport.naiveMatmul(KernelTestSupport.transpose(cols), dOut)
+        let db = try columnSums(dOut)
+        let dx = try col2im(KernelTestSupport.naiveMatmul(dOut, KernelTestSupport.transpose(kMatrix)), geometry: g)
+
+        let loss = { (x: Tensor<Float>, k: Tensor<Float>, b: Tensor<Float>) throws -> Double in
+            KernelTestSupport.weightedSum(try conv2dNaive(input: x, kernel: k, bias: b, geometry: g), w)
+        }
+        let checks: [(String, [Float], [Double])] = [
+            ("dx", dx.scalars, try KernelTestSupport.centralDifferences(x, h: 1e-2) { try loss($0, k, b) }),
+            ("dK", dK.scalars, try KernelTestSupport.centralDifferences(k, h: 1e-2) { try loss(x, $0, b) }),
+            ("db", db.scalars, try KernelTestSupport.centralDifferences(b, h: 1e-2) { try loss(x, k, $0) }),
+        ]
+        for (name, analytic, numeric) in checks {
+            for i in 0..<numeric.count {
+                #expect(abs(Double(analytic[i]) - numeric[i]) <= 1e-3, "\(name)[\(i)]: \(analytic[i]) vs \(numeric[i])")
+            }
+        }
+    }
+
     @Test func sameGeometryFollowsTensorFlow() throws {
         // out = ceil(in/stride), pad_total = max((out-1)*stride + k - in, 0), pad_top = pad_total/2.
         let a = try Conv2DGeometry(batch: 1, inH: 5, inW: 4, inC: 1, kH: 3, kW: 3, outC: 1, strideH: 2, strideW: 2, padding: .same)

@@ -19,6 +19,14 @@ enum KernelTestSupport {
         return try! Tensor(shape: [m, n], scalars: out)
     }
 
+    /// The transpose of a matrix.
+    static func transpose(_ a: Tensor<Float>) -> Tensor<Float> {
+        let m = a.shape[0], n = a.shape[1]
+        var t = Tensor<Float>(uninitialized: [n, m])
+        for i in 0..<m { for j in 0..<n { t[j, i] = a[i, j] } }
+        return t
+    }
+
     /// Central differences `(f(x + h·e_i) − f(x − h·e_i)) / (2h)` for every
     /// element i. The step actually taken is measured in Double after the
     /// Float rounding of `x ± h`, and `f` returns a Double.

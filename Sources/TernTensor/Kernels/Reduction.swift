@@ -110,6 +110,11 @@ public struct SoftmaxCrossEntropy: Sendable {
     public var gradLogits: Tensor<Float>
     /// `softmax(logits)` row by row.
     public var probabilities: Tensor<Float>
+
+    /// ``meanLoss``, under the name the training loop uses.
+    public var loss: Float { meanLoss }
+    /// ``gradLogits``, under the name the training loop uses.
+    public var gradient: Tensor<Float> { gradLogits }
 }
 
 /// Softmax cross-entropy with integer labels (Keras
