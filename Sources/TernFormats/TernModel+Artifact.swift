@@ -28,7 +28,7 @@ extension TernModel {
             "weights_sha256": hex(weights.finalize()),
             "metadata_sha256": TernModel.metadataChecksum(spec: specJSON, training: trainingJSON),
         ]
-        return file.encode()
+        return try file.encode()
     }
 
     static func metadataChecksum(spec: String, training: String) -> String {

@@ -56,22 +56,21 @@ public struct OptimizerSpec: Codable, Equatable, Sendable {
 
     public init(from decoder: any Decoder) throws {
         if let name = try? decoder.singleValueContainer().decode(String.self) {
+            guard OptimizerSpec.allowed[name.lowercased()] != nil else { throw OptimizerSpec.unknown(name) }
             self.init(type: name.lowercased())
-        } else {
-            let c = try decoder.container(keyedBy: AnyKey.self)
-            guard let type: String = try c.value("type") else { throw NNError.invalidConfiguration("optimizer needs 'type'") }
-            self.type = type.lowercased()
-            guard let extra = OptimizerSpec.allowed[self.type] else { throw OptimizerSpec.unknown(type) }
-            try c.rejectUnknownKeys(extra.union(["type", "learning_rate"]), context: "optimizer '\(type)'")
-            learningRate = try c.value("learning_rate", as: LearningRateSpec.self)?.rate
-            var options: [String: Double] = [:]
-            for key in extra {
-                if let b = try? c.value(key, as: Bool.self) { options[key] = b ? 1 : 0 }
-                else if let v: Double = try c.value(key) { options[key] = v }
-            }
-            self.options = options
+            return
         }
-        guard OptimizerSpec.allowed[type] != nil else { throw OptimizerSpec.unknown(type) }
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        guard let rawType: String = try c.value("type") else { throw NNError.invalidConfiguration("optimizer needs 'type'") }
+        let type = rawType.lowercased()
+        guard let extra = OptimizerSpec.allowed[type] else { throw OptimizerSpec.unknown(rawType) }
+        try c.rejectUnknownKeys(extra.union(["type", "learning_rate"]), context: "optimizer '\(type)'")
+        var options: [String: Double] = [:]
+        for key in extra {
+            if let b = try? c.value(key, as: Bool.self) { options[key] = b ? 1 : 0 }
+            else if let v: Double = try c.value(key) { options[key] = v }
+        }
+        self.init(type: type, learningRate: try c.value("learning_rate", as: LearningRateSpec.self)?.rate, options: options)
     }
 
     static func unknown(_ type: String) -> NNError {

@@ -31,12 +31,12 @@ struct BenchTrain: ParsableCommand {
         var times: [Double] = []
         _ = try TernModel.train(
             spec: spec, train: images, validation: nil,
-            overrides: FitOverrides(epochs: epochs, batchSize: batchSize, seed: 1)) { event in
+            overrides: FitOverrides(epochs: epochs, batchSize: batchSize, seed: 1), onEvent: { event in
             if case let .epochEnd(record, _) = event {
                 times.append(record.seconds)
                 print(String(format: "epoch %d: %.3f s  loss %.4f", record.epoch, record.seconds, record.metrics["loss"] ?? .nan))
             }
-        }
+        })
         print(String(format: "median seconds per epoch: %.3f", median(times)))
     }
 }
@@ -70,7 +70,7 @@ struct BenchPredict: ParsableCommand {
             if i >= 1000 { latencies.append(seconds(d)) }
         }
         print(String(format: "single image: median %.2f us, p99 %.2f us", median(latencies) * 1e6, percentile(latencies, 0.99) * 1e6))
-        let big = images.tiled(times: (batch + images.count - 1) / images.count).images.slice(rows: 0..<batch)
+        let big = try images.tiled(times: (batch + images.count - 1) / images.count).images.slice(rows: 0..<batch)
         var rates: [Double] = []
         for _ in 0..<12 {
             let start = clock.now

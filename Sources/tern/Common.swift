@@ -38,9 +38,8 @@ func loadModel(_ path: String) throws -> TernModel {
     return try TernModel(contentsOf: URL(fileURLWithPath: path))
 }
 
-func rows(_ data: LabeledImages, _ text: String, _ what: String) throws -> LabeledImages {
-    let range = try RowRange(parsing: text)
-    return try data.slice(range.start..<range.end)
+func rows(_ data: LabeledImages, _ text: String) throws -> LabeledImages {
+    try data.slice(RowRange(parsing: text))
 }
 
 struct CLIError: Error, CustomStringConvertible {

@@ -13,7 +13,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let model = try loadModel(self.model)
-        let samples = try rows(try data.load(), range, "evaluation")
+        let samples = try rows(try data.load(), range)
         let metrics = try model.evaluate(samples)
         for (name, value) in metrics.sorted(by: { $0.key < $1.key }) {
             print("\(name): \(String(format: "%.4f", value))")

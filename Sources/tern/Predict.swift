@@ -16,7 +16,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         let model = try loadModel(self.model)
-        let samples = try rows(try data.load(), range, "prediction")
+        let samples = try rows(try data.load(), range)
         let start = try rowStart(range)
         let outputs = try model.predict(samples.images)
         let width = outputs.count / max(samples.count, 1)
@@ -42,5 +42,5 @@ struct Predict: ParsableCommand {
 }
 
 private func rowStart(_ text: String) throws -> Int {
-    try RowRange(parsing: text).start
+    try RowRange(parsing: text).lowerBound
 }

@@ -23,8 +23,8 @@ struct Train: ParsableCommand {
     func run() throws {
         let spec = try readSpec(self.spec)
         let all = try data.load()
-        let trainSet = try rows(all, train, "training")
-        let validationSet = try validation.map { try rows(all, $0, "validation") }
+        let trainSet = try rows(all, train)
+        let validationSet = try validation.map { try rows(all, $0) }
         let progress = ProgressPrinter(quiet: quiet)
         let model = try TernModel.train(
             spec: spec, train: trainSet, validation: validationSet,
@@ -59,11 +59,11 @@ final class ProgressPrinter {
             lastDraw = .now
             let line = "\(bar(step, steps)) \(elapsed()) - \(formatMetrics(metrics))"
             print("\r\u{1B}[2K" + line, terminator: "")
-            fflush(stdout)
+            fflush(nil)
         case let .epochEnd(record, steps):
             let line = "\(bar(steps, steps)) \(elapsed()) \(perStep(record.seconds, steps)) - \(formatMetrics(orderedMetrics(record.metrics)))"
             print(interactive ? "\r\u{1B}[2K" + line : line)
-            fflush(stdout)
+            fflush(nil)
         }
     }
 

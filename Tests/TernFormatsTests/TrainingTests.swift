@@ -41,7 +41,7 @@ import TernFormats
         var epochs: [EpochRecord] = []
         let model = try TernModel.train(
             spec: exampleSpec("mnist-mlp"), train: data.slice(0..<4000), validation: data.slice(8000..<10000),
-            overrides: FitOverrides(epochs: 2)) { if case let .epochEnd(r, _) = $0 { epochs.append(r) } }
+            overrides: FitOverrides(epochs: 2), onEvent: { if case let .epochEnd(r, _) = $0 { epochs.append(r) } })
         #expect(epochs.count == 2)
         #expect(epochs[1].metrics["loss"]! < epochs[0].metrics["loss"]!)
         let metrics = try model.evaluate(data.slice(8000..<10000))
@@ -63,7 +63,7 @@ import TernFormats
         var batches = 0
         #expect(throws: NNError.cancelled) {
             _ = try TernModel.train(spec: exampleSpec("mnist-mlp"), train: data.slice(0..<1000), validation: nil,
-                                    shouldStop: { batches >= 3 }) { if case .batchEnd = $0 { batches += 1 } }
+                                    shouldStop: { batches >= 3 }, onEvent: { if case .batchEnd = $0 { batches += 1 } })
         }
         #expect(batches == 3)
     }

@@ -74,9 +74,9 @@ import TernTesting
             grad = try network.layers[i].backward(grad, cache: caches[i], parameters: network.parameters, offset: network.offsets[i],
                                                   gradients: &gradients, needsInputGradient: true) ?? grad
         }
-        checkGradient("\(c.label) input", of: { try loss($0, network.parameters) }, at: x, analytic: grad, step: 1e-3, tolerance: 2e-2)
+        try checkGradient("\(c.label) input", of: { try loss($0, network.parameters) }, at: x, analytic: grad, step: 1e-3, tolerance: 2e-2)
         for (i, p) in network.parameters.enumerated() where p.trainable {
-            checkGradient("\(c.label) \(p.name)", of: { value in
+            try checkGradient("\(c.label) \(p.name)", of: { value in
                 var ps = network.parameters
                 ps[i].value = value
                 return try loss(x, ps)

@@ -39,23 +39,27 @@ public struct Adam: Optimizer {
                 m[i].withUnsafeMutableBufferPointer { m in
                     v[i].withUnsafeMutableBufferPointer { v in
                         gradients[i].withUnsafeBufferPointer { g in
-                            let (w, m, v, g) = (w.baseAddress!, m.baseAddress!, v.baseAddress!, g.baseAddress!)
-                            forEachChunk(count: gradients[i].count) { range in
-                                Adam.step(w: w, m: m, v: v, g: g, range: range, alpha: alpha,
-                                          b1: c.beta1, b2: c.beta2, epsilon: c.epsilon, decay: decay)
-                            }
+                            forEachChunk(count: g.count, AdamStep(
+                                w: w.baseAddress!, m: m.baseAddress!, v: v.baseAddress!, g: g.baseAddress!,
+                                alpha: alpha, b1: c.beta1, b2: c.beta2, epsilon: c.epsilon, decay: decay))
                         }
                     }
                 }
             }
         }
     }
+}
 
-    @inline(__always)
-    static func step(
-        w: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
-        g: UnsafePointer<Float>, range: Range<Int>, alpha: Float, b1: Float, b2: Float, epsilon: Float, decay: Float
-    ) {
+/// One fused Adam pass over a range of a parameter.
+///
+/// `@unchecked Sendable`: the pointers refer to buffers the optimizer holds
+/// exclusively for the duration of the update; chunks never overlap.
+struct AdamStep: ChunkedWork, @unchecked Sendable {
+    let w: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
+    let g: UnsafePointer<Float>
+    let alpha: Float, b1: Float, b2: Float, epsilon: Float, decay: Float
+
+    func run(_ range: Range<Int>) {
         typealias V = SIMD16<Float>
         let oneMinusB1 = V(repeating: 1 - b1), oneMinusB2 = V(repeating: 1 - b2)
         let vAlpha = V(repeating: alpha), vEps = V(repeating: epsilon), vKeep = V(repeating: 1 - decay)

@@ -11,19 +11,20 @@ public protocol Optimizer: Sendable {
     var iterations: Int { get }
 }
 
-/// Splits `count` elements into contiguous chunks, over both cores when the
-/// work is large enough to pay for the hand-off. Elementwise updates give
-/// the same bits however they are split.
-@inline(__always)
-func forEachChunk(count: Int, minimumPerThread: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
+/// Elementwise work over `0..<count` that can run in contiguous chunks.
+protocol ChunkedWork: Sendable {
+    func run(_ range: Range<Int>)
+}
+
+/// Runs `work` over `0..<count` in contiguous chunks, on both cores when the
+/// work is large enough to pay for the hand-off (~10 µs here). Elementwise
+/// updates give the same bits however they are split.
+func forEachChunk(count: Int, minimumPerThread: Int = 1 << 15, _ work: some ChunkedWork) {
     let threads = min(ComputeThreads.maximum, max(1, count / minimumPerThread))
-    if threads <= 1 { body(0..<count); return }
-    let chunk = (count + threads - 1) / threads
-    let aligned = (chunk + 15) & ~15
-    withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let start = t * aligned
-            if start < count { body(start..<min(count, start + aligned)) }
-        }
+    if threads <= 1 { work.run(0..<count); return }
+    let chunk = ((count + threads - 1) / threads + 15) & ~15
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+        let start = t * chunk
+        if start < count { work.run(start..<min(count, start + chunk)) }
     }
 }
