@@ -6,11 +6,13 @@ public enum GemmTuning {
     /// The zero-skipping path is used when, in blocks of 4 rows of A, at most
     /// this fraction of the columns has a non-zero in some row of the block
     /// (and n ≥ ``sparseMinimumColumns``). Its 4×64 tile over the listed
-    /// columns runs at ~60% of the dense 8×32 tile's speed, so it wins below
-    /// about this fraction. For independent zeros with probability z the
-    /// fraction is 1 − z⁴ (80% zeros → 0.59); for MNIST-like images, whose
-    /// zeros cluster, it is lower (~0.35).
-    public static let sparseDensityThreshold = 0.6
+    /// columns runs at ~55–60% of the dense 8×32 tile's speed when B stays in
+    /// cache (break-even ≈ 0.55 for batch 32) and slower for tall A that
+    /// streams from memory (at 0.59, 10,000 rows took 1.8× the dense time),
+    /// hence 0.5. For independent zeros with probability z the fraction is
+    /// 1 − z⁴ (80% zeros → 0.59, dense path); for MNIST-like images, whose
+    /// zeros cluster, it is lower (~0.3–0.4, zero-skipping path).
+    public static let sparseDensityThreshold = 0.5
     /// Below this many output columns the per-entry overhead of the
     /// zero-skipping path outweighs the saved multiply-adds.
     public static let sparseMinimumColumns = 16
@@ -26,7 +28,7 @@ public enum GemmTuning {
 /// elements and may exceed the row width. C must not overlap A or B.
 ///
 /// The strategy is chosen from the operands: A's zero pattern is sampled
-/// first (at most 64·k reads); when few enough columns of 4-row blocks of A
+/// first (at most 16·k reads); when few enough columns of 4-row blocks of A
 /// hold a non-zero (``GemmTuning/sparseDensityThreshold``) and n ≥ 16, a
 /// zero-skipping kernel runs 4×64 register tiles over just those columns;
 /// otherwise a register-tiled SIMD kernel (8×32 tiles) runs over all of k. B is packed into a zero-padded row-major copy
@@ -129,18 +131,32 @@ func gemmPackB(
 /// The fraction of columns p, over sampled blocks of 4 rows of op(A)
 /// (op(A)[i, p] = a[i·rs + p·cs]), where any of the block's rows is non-zero:
 /// the share of the dense work the zero-skipping kernel still does. Samples
-/// at most 16 blocks spread over the rows (fewer than 4 rows: those rows).
-/// Cost: at most 64·k compares.
+/// at most 4 blocks spread over the rows (fewer than 4 rows: those rows).
+/// Cost: at most 16·k reads, vectorised when A's rows are contiguous.
 func gemmUnionDensity(_ a: UnsafePointer<Float>, rs: Int, cs: Int, m: Int, k: Int) -> Double {
     let height = min(4, m)
-    let blocks = min(16, m / height)
+    let blocks = min(4, m / height)
     var listed = 0
     for block in 0..<blocks {
         let first = (m / height) * block / blocks * height
-        for p in 0..<k {
+        var p = 0
+        if cs == 1 {
+            var counts = SIMD16<UInt32>()
+            while p + 16 <= k {
+                var bits = SIMD16<UInt32>()
+                for r in first..<(first + height) {
+                    bits |= unsafeBitCast(GemmTiles.load(a + r * rs + p), to: SIMD16<UInt32>.self)
+                }
+                counts &+= SIMD16<UInt32>().replacing(with: 1, where: bits & 0x7fff_ffff .!= 0)
+                p += 16
+            }
+            listed += Int(counts.wrappedSum())
+        }
+        while p < k {
             var bits: UInt32 = 0
             for r in first..<(first + height) { bits |= a[r * rs + p * cs].bitPattern }
             listed &+= bits & 0x7fff_ffff != 0 ? 1 : 0
+            p += 1
         }
     }
     return Double(listed) / (Double(blocks) * Double(k))
