@@ -61,16 +61,45 @@ struct GemmProblem: @unchecked Sendable {
         if i < rows.upperBound { runRows(rows: i..<rows.upperBound, rs: rs, cs: cs) }
     }
 
-    /// Computes output rows `rows` one at a time, skipping zero entries of A:
-    /// each row's non-zeros are listed, then Σ a[i,p]·B[p, :] is accumulated in
-    /// registers 128 columns at a time and stored once.
-    /// Cost: O(|rows|·k) to list, 2·nnz·n flops; 16·k bytes of scratch.
+    /// Computes output rows `rows` skipping zero entries of A: blocks of 4
+    /// rows run a 4×64 register tile over the columns where any of the 4 rows
+    /// is non-zero; the rows left over run one at a time over their own
+    /// non-zeros. Cost: O(|rows|·k) to list, 2·|union|·n flops per block;
+    /// 24·k bytes of scratch.
     func runSparse(rows: Range<Int>) {
         if aColStride == 1 {
-            runRows(rows: rows, rs: aRowStride, cs: 1)
+            sparseBlocks(rows: rows, rs: aRowStride, cs: 1)
+        } else if aRowStride == 1 {
+            sparseBlocks(rows: rows, rs: 1, cs: aColStride)
         } else {
-            runRows(rows: rows, rs: aRowStride, cs: aColStride)
+            sparseBlocks(rows: rows, rs: aRowStride, cs: aColStride)
         }
+    }
+
+    @inline(__always)
+    private func sparseBlocks(rows: Range<Int>, rs: Int, cs: Int) {
+        let offs = UnsafeMutablePointer<Int>.allocate(capacity: k)
+        let vals = UnsafeMutablePointer<Float>.allocate(capacity: 4 * k)
+        defer { offs.deallocate(); vals.deallocate() }
+        let nv = vectorCount
+        var i = rows.lowerBound
+        while i + 4 <= rows.upperBound {
+            let count = GemmTiles.compactBlock4(a + i * rs, rs, cs, k, ldb, offs, vals)
+            let ci = c + i * ldc
+            var jv = 0
+            while jv + 4 <= nv {
+                let j = jv * 16
+                GemmTiles.union4x64(offs, vals, count, b + j, ci + j, ldc, n - j, accumulate)
+                jv += 4
+            }
+            while jv < nv {
+                let j = jv * 16
+                GemmTiles.union4x16(offs, vals, count, b + j, ci + j, ldc, n - j, accumulate)
+                jv += 1
+            }
+            i += 4
+        }
+        if i < rows.upperBound { runRows(rows: i..<rows.upperBound, rs: rs, cs: cs) }
     }
 
     @inline(__always)

@@ -157,7 +157,7 @@ enum GemmTiles {
                         let x = v[t]
                         offs[count] = (p &+ t) &* ldb
                         vals[count] = x
-                        count &+= x != 0 ? 1 : 0
+                        count &+= x.bitPattern & 0x7fff_ffff != 0 ? 1 : 0
                     }
                 }
                 p &+= 16
@@ -167,7 +167,7 @@ enum GemmTiles {
             let x = a[p &* cs]
             offs[count] = p &* ldb
             vals[count] = x
-            count &+= x != 0 ? 1 : 0
+            count &+= x.bitPattern & 0x7fff_ffff != 0 ? 1 : 0
             p &+= 1
         }
         return count

@@ -7,20 +7,26 @@ public enum MatmulBenchmark {
         var m: Int, n: Int, k: Int
         var transposeA = false, transposeB = false
         var zeroFraction: Float = 0
+        /// A holds synthetic 28×28 digit-like images (strokes, ~80% zeros).
+        var digits = false
     }
 
     static let shapes: [Shape] = [
         Shape(name: "fwd 32x784 . 784x128 dense", m: 32, n: 128, k: 784),
         Shape(name: "fwd 32x784 . 784x128 80% zeros", m: 32, n: 128, k: 784, zeroFraction: 0.8),
+        Shape(name: "fwd 32x784 . 784x128 digits", m: 32, n: 128, k: 784, digits: true),
         Shape(name: "dW (32x784)T . 32x128 dense", m: 784, n: 128, k: 32, transposeA: true),
         Shape(name: "dW (32x784)T . 32x128 80% zeros", m: 784, n: 128, k: 32, transposeA: true, zeroFraction: 0.8),
+        Shape(name: "dW (32x784)T . 32x128 digits", m: 784, n: 128, k: 32, transposeA: true, digits: true),
         Shape(name: "dX 32x128 . (784x128)T", m: 32, n: 784, k: 128, transposeB: true),
         Shape(name: "fwd2 32x128 . 128x10", m: 32, n: 10, k: 128),
         Shape(name: "32x128 . (128x10)T", m: 32, n: 128, k: 10, transposeB: true),
         Shape(name: "dW2 (32x128)T . 32x10", m: 128, n: 10, k: 32, transposeA: true),
         Shape(name: "predict 1x784 . 784x128 80% zeros", m: 1, n: 128, k: 784, zeroFraction: 0.8),
+        Shape(name: "predict 1x784 . 784x128 digit", m: 1, n: 128, k: 784, digits: true),
         Shape(name: "predict 1x784 . 784x128 dense", m: 1, n: 128, k: 784),
         Shape(name: "infer 10000x784 . 784x128 80% zeros", m: 10_000, n: 128, k: 784, zeroFraction: 0.8),
+        Shape(name: "infer 10000x784 . 784x128 digits", m: 10_000, n: 128, k: 784, digits: true),
         Shape(name: "infer 10000x784 . 784x128 dense", m: 10_000, n: 128, k: 784),
     ]
 
@@ -38,7 +44,7 @@ public enum MatmulBenchmark {
     private static func measure(_ s: Shape) -> String {
         var rng = SeededGenerator(seed: 42)
         let aCount = s.m * s.k, bCount = s.k * s.n
-        let a = (0..<aCount).map { _ -> Float in
+        let a = s.digits ? digitImages(count: aCount / 784, rng: &rng) : (0..<aCount).map { _ -> Float in
             let v = rng.nextFloat(in: 0, 1)
             return rng.nextUnitFloat() < s.zeroFraction ? 0 : v
         }
@@ -85,6 +91,27 @@ public enum MatmulBenchmark {
                 }
             }
         }
+    }
+
+    /// `count` images of 3 random thick strokes in the central 20×20 pixels,
+    /// row-major 28×28 each: like MNIST, ~80% zeros, non-zeros clustered.
+    public static func digitImages(count: Int, rng: inout SeededGenerator) -> [Float] {
+        var pixels = [Float](repeating: 0, count: count * 784)
+        for image in 0..<count {
+            for _ in 0..<3 {
+                let x0 = 5 + Int(rng.next() % 18), y0 = 5 + Int(rng.next() % 18)
+                let x1 = 5 + Int(rng.next() % 18), y1 = 5 + Int(rng.next() % 18)
+                for t in 0...12 {
+                    let x = x0 + (x1 - x0) * t / 12, y = y0 + (y1 - y0) * t / 12
+                    for dy in -1...0 {
+                        for dx in -1...0 {
+                            pixels[image * 784 + (y + dy) * 28 + x + dx] = rng.nextFloat(in: 0.2, 1)
+                        }
+                    }
+                }
+            }
+        }
+        return pixels
     }
 
     private static func seconds(_ d: Duration) -> Double {
