@@ -102,17 +102,17 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
 public enum ActivationKernels {
     /// `max(x, 0)`.
     public static func relu(_ x: UnsafeMutableBufferPointer<Float>) {
-        mapInPlace(x) { pointwiseMax($0, FloatVector(repeating: 0)) }
+        VectorKernels.relu(x)
     }
 
     /// `dy · [y > 0]` (the derivative at 0 is taken as 0, as TensorFlow does).
     public static func reluBackward(output y: UnsafeBufferPointer<Float>, gradient: UnsafeMutableBufferPointer<Float>) {
-        mapInPlace(gradient, y) { g, y in g.replacing(with: 0, where: y .<= 0) }
+        VectorKernels.reluBackward(y, gradient)
     }
 
     /// `x` if `x > 0`, else `alpha·x`.
     public static func leakyRelu(_ x: UnsafeMutableBufferPointer<Float>, alpha: Float = Activation.leakyReluAlpha) {
-        mapInPlace(x) { v in v.replacing(with: v * alpha, where: v .<= 0) }
+        VectorKernels.leakyRelu(x, alpha)
     }
 
     /// `dy` where `y > 0`, else `alpha·dy`; needs `alpha > 0` (so the sign of
@@ -121,46 +121,29 @@ public enum ActivationKernels {
         output y: UnsafeBufferPointer<Float>, gradient: UnsafeMutableBufferPointer<Float>,
         alpha: Float = Activation.leakyReluAlpha
     ) {
-        mapInPlace(gradient, y) { g, y in g.replacing(with: g * alpha, where: y .<= 0) }
+        VectorKernels.leakyReluBackward(y, gradient, alpha)
     }
 
     /// `1 / (1 + e^-x)`, evaluated as `e^x/(1 + e^x)` for negative x so that
     /// nothing overflows.
     public static func sigmoid(_ x: UnsafeMutableBufferPointer<Float>) {
-        mapInPlace(x) { v in
-            let e = vectorExp(negativeMagnitude(v))
-            let d = 1 / (1 + e)
-            return d.replacing(with: e * d, where: v .< 0)
-        }
+        VectorKernels.sigmoid(x)
     }
 
     /// `dy · y · (1 − y)`.
     public static func sigmoidBackward(output y: UnsafeBufferPointer<Float>, gradient: UnsafeMutableBufferPointer<Float>) {
-        mapInPlace(gradient, y) { g, y in g * y * (1 - y) }
+        VectorKernels.sigmoidBackward(y, gradient)
     }
 
     /// `tanh(x)`: for `|x| < 0.625` the odd polynomial of Cephes' `tanhf`
     /// (no cancellation near 0), otherwise `(1 − t)/(1 + t)` with `t = e^(−2|x|)`.
     public static func tanh(_ x: UnsafeMutableBufferPointer<Float>) {
-        mapInPlace(x) { v in
-            let s = v * v
-            var p = FloatVector(repeating: -5.704_988_727_45e-3)
-            p = FloatVector(repeating: 2.063_908_879_54e-2).addingProduct(p, s)
-            p = FloatVector(repeating: -5.373_971_555_31e-2).addingProduct(p, s)
-            p = FloatVector(repeating: 1.333_144_220_36e-1).addingProduct(p, s)
-            p = FloatVector(repeating: -3.333_328_194_22e-1).addingProduct(p, s)
-            let small = v.addingProduct(p * s, v)
-            let negMag = negativeMagnitude(v)
-            let t = vectorExp(negMag + negMag)
-            let large = (1 - t) / (1 + t)
-            let signed = large.replacing(with: -large, where: v .< 0)
-            return signed.replacing(with: small, where: negMag .> -0.625)
-        }
+        VectorKernels.tanh(x)
     }
 
     /// `dy · (1 − y²)`.
     public static func tanhBackward(output y: UnsafeBufferPointer<Float>, gradient: UnsafeMutableBufferPointer<Float>) {
-        mapInPlace(gradient, y) { g, y in g * (1 - y * y) }
+        VectorKernels.tanhBackward(y, gradient)
     }
 
     /// Exact GELU, `x·Φ(x) = ½·x·(1 + erf(x/√2))` (Keras' default,
@@ -185,3 +168,4 @@ public enum ActivationKernels {
         return cdf + x * pdf
     }
 }
+

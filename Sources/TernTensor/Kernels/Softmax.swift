@@ -12,9 +12,9 @@ extension ActivationKernels {
             let row = UnsafeMutableBufferPointer(rebasing: x[offset..<offset + n])
             guard let base = row.baseAddress else { return }
             let m = vectorMax(base, n)
-            mapInPlace(row) { vectorExp($0 - m) }
+            VectorKernels.expShift(row, m)
             let scale = 1 / vectorSum(base, n)
-            mapInPlace(row) { $0 * scale }
+            VectorKernels.scale(row, scale)
         }
     }
 
@@ -28,7 +28,7 @@ extension ActivationKernels {
             let yRow = UnsafeBufferPointer(rebasing: y[offset..<offset + n])
             guard let gBase = g.baseAddress, let yBase = yRow.baseAddress else { return }
             let dot = vectorDot(gBase, yBase, n)
-            mapInPlace(g, yRow) { g, y in y * (g - dot) }
+            VectorKernels.softmaxBackward(yRow, g, dot)
         }
     }
 
@@ -39,7 +39,7 @@ extension ActivationKernels {
             guard let base = row.baseAddress else { return }
             let m = vectorMax(base, n)
             let shift = m + Float.log(vectorSumExp(base, n, shift: m))
-            mapInPlace(row) { $0 - shift }
+            VectorKernels.shift(row, shift)
         }
     }
 
@@ -53,7 +53,7 @@ extension ActivationKernels {
             let yRow = UnsafeBufferPointer(rebasing: y[offset..<offset + n])
             guard let gBase = g.baseAddress else { return }
             let total = vectorSum(gBase, n)
-            mapInPlace(g, yRow) { g, y in g - vectorExp(y) * total }
+            VectorKernels.logSoftmaxBackward(yRow, g, total)
         }
     }
 
