@@ -59,29 +59,34 @@ struct AdamStep: ChunkedWork, @unchecked Sendable {
     let g: UnsafePointer<Float>
     let alpha: Float, b1: Float, b2: Float, epsilon: Float, decay: Float
 
+    /// Every element, the tail included, goes through the same 16-lane code,
+    /// so a weight's update does not depend on how the work was split.
     func run(_ range: Range<Int>) {
-        typealias V = SIMD16<Float>
-        let oneMinusB1 = V(repeating: 1 - b1), oneMinusB2 = V(repeating: 1 - b2)
+        typealias V = FloatVector
+        let c1 = V(repeating: 1 - b1), c2 = V(repeating: 1 - b2)
         let vAlpha = V(repeating: alpha), vEps = V(repeating: epsilon), vKeep = V(repeating: 1 - decay)
         var i = range.lowerBound
-        while i + 16 <= range.upperBound {
-            let gv = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
-            var mv = UnsafeRawPointer(m + i).loadUnaligned(as: V.self)
-            var vv = UnsafeRawPointer(v + i).loadUnaligned(as: V.self)
-            var wv = UnsafeRawPointer(w + i).loadUnaligned(as: V.self)
-            mv += (gv - mv) * oneMinusB1
-            vv += (gv * gv - vv) * oneMinusB2
-            wv = wv * vKeep - vAlpha * mv / (vv.squareRoot() + vEps)
-            UnsafeMutableRawPointer(m + i).storeBytes(of: mv, as: V.self)
-            UnsafeMutableRawPointer(v + i).storeBytes(of: vv, as: V.self)
-            UnsafeMutableRawPointer(w + i).storeBytes(of: wv, as: V.self)
-            i += 16
-        }
         while i < range.upperBound {
-            m[i] += (g[i] - m[i]) * (1 - b1)
-            v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
-            w[i] = w[i] * (1 - decay) - alpha * m[i] / (v[i].squareRoot() + epsilon)
-            i += 1
+            let n = min(16, range.upperBound - i)
+            if n == 16 {
+                let gv = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+                var mv = UnsafeRawPointer(m + i).loadUnaligned(as: V.self)
+                var vv = UnsafeRawPointer(v + i).loadUnaligned(as: V.self)
+                let wv = UnsafeRawPointer(w + i).loadUnaligned(as: V.self)
+                mv += (gv - mv) * c1
+                vv += (gv * gv - vv) * c2
+                UnsafeMutableRawPointer(m + i).storeBytes(of: mv, as: V.self)
+                UnsafeMutableRawPointer(v + i).storeBytes(of: vv, as: V.self)
+                UnsafeMutableRawPointer(w + i).storeBytes(of: wv * vKeep - vAlpha * mv / (vectorSquareRoot(vv) + vEps), as: V.self)
+            } else {
+                var gv = V(), mv = V(), vv = V(), wv = V()
+                for j in 0..<n { gv[j] = g[i + j]; mv[j] = m[i + j]; vv[j] = v[i + j]; wv[j] = w[i + j] }
+                mv += (gv - mv) * c1
+                vv += (gv * gv - vv) * c2
+                wv = wv * vKeep - vAlpha * mv / (vectorSquareRoot(vv) + vEps)
+                for j in 0..<n { m[i + j] = mv[j]; v[i + j] = vv[j]; w[i + j] = wv[j] }
+            }
+            i += n
         }
     }
 }

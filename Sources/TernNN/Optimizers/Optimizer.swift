@@ -19,7 +19,7 @@ protocol ChunkedWork: Sendable {
 /// Runs `work` over `0..<count` in contiguous chunks, on both cores when the
 /// work is large enough to pay for the hand-off (~10 µs here). Elementwise
 /// updates give the same bits however they are split.
-func forEachChunk(count: Int, minimumPerThread: Int = 1 << 15, _ work: some ChunkedWork) {
+func forEachChunk(count: Int, minimumPerThread: Int = 1 << 19, _ work: some ChunkedWork) {
     let threads = min(ComputeThreads.maximum, max(1, count / minimumPerThread))
     if threads <= 1 { work.run(0..<count); return }
     let chunk = ((count + threads - 1) / threads + 15) & ~15

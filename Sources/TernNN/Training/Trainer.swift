@@ -9,6 +9,9 @@ public struct Trainer: Sendable {
     public let compile: CompileSpec
     /// Internal layers run in training; the last may be left to the loss.
     private let trainedLayerCount: Int
+    /// The first internal layer with trainable parameters: backpropagation
+    /// stops there, and that layer skips its input gradient.
+    private let firstTrainedLayer: Int
 
     public init(network: Network, compile: CompileSpec) throws {
         self.network = network
@@ -19,6 +22,10 @@ public struct Trainer: Sendable {
         } else {
             trainedLayerCount = network.layers.count
         }
+        firstTrainedLayer = network.layers.indices.first { i in
+            let end = i + 1 < network.layers.count ? network.offsets[i + 1] : network.parameters.count
+            return network.parameters[network.offsets[i]..<end].contains { $0.trainable }
+        } ?? network.layers.count
     }
 
     private var fused: Bool { trainedLayerCount < network.layers.count }
@@ -112,10 +119,10 @@ public struct Trainer: Sendable {
         let (loss, gradOutput) = try compile.loss.evaluate(output: activation, targets: y, fromLogits: fused)
         guard loss.isFinite else { throw NNError.invalidConfiguration("loss became \(loss); lower the learning rate or check the data") }
         var grad = gradOutput
-        for i in stride(from: trainedLayerCount - 1, through: 0, by: -1) {
+        for i in stride(from: trainedLayerCount - 1, through: firstTrainedLayer, by: -1) {
             let g = try network.layers[i].backward(
                 grad, cache: caches[i], parameters: network.parameters, offset: network.offsets[i],
-                gradients: &gradients, needsInputGradient: i > 0)
+                gradients: &gradients, needsInputGradient: i > firstTrainedLayer)
             if let g { grad = g }
         }
         optimizer.update(parameters: &network.parameters, gradients: gradients)

@@ -307,3 +307,21 @@ struct LogSoftmaxBackwardMap: BinaryVectorMap {
     let total: Float
     @inline(__always) func callAsFunction(_ g: FloatVector, _ y: FloatVector) -> FloatVector { g - vectorExp(y) * total }
 }
+
+/// `sqrt(x)` for 16 lanes of non-negative `x`, within about 2 ulp; 0 gives 0.
+///
+/// Why not `SIMD16.squareRoot()`: it is lowered lane by lane through libm's
+/// `sqrtf` (with its errno check), 10x slower than this. Method: the
+/// bit-pattern estimate of `1/sqrt(x)` refined by three Newton steps
+/// `y ← y (1.5 − 0.5 x y²)` (error 3e-2 → 1e-3 → 2e-6 → float rounding),
+/// then `sqrt(x) = x · y`. Cost: about 12 vector multiplies.
+@inlinable @inline(__always)
+public func vectorSquareRoot(_ x: FloatVector) -> FloatVector {
+    let bits = unsafeBitCast(x, to: SIMD16<Int32>.self)
+    var y = unsafeBitCast(SIMD16<Int32>(repeating: 0x5F37_59DF) &- (bits &>> 1), to: FloatVector.self)
+    let halfX = x * 0.5
+    y = y * (1.5 - halfX * y * y)
+    y = y * (1.5 - halfX * y * y)
+    y = y * (1.5 - halfX * y * y)
+    return (x * y).replacing(with: 0, where: x .== 0)
+}
