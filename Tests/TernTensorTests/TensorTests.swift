@@ -54,3 +54,19 @@ import TernTesting
         #expect(abs(mean - 0.5) < 0.02)
     }
 }
+
+@Suite struct VectorMathTests {
+    @Test func vectorSquareRootMatchesScalarSquareRoot() {
+        var rng = SeededGenerator(seed: 3)
+        for scale: Float in [1e-30, 1e-6, 1, 1e6, 1e30] {
+            var x = FloatVector()
+            for i in 0..<16 { x[i] = rng.nextUnitFloat() * scale }
+            x[0] = 0
+            let y = vectorSquareRoot(x)
+            for i in 0..<16 {
+                let expected = x[i].squareRoot()
+                #expect(abs(y[i] - expected) <= 2 * expected.ulp, "sqrt(\(x[i])) = \(y[i]), expected \(expected)")
+            }
+        }
+    }
+}
