@@ -43,6 +43,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -65,10 +71,39 @@ let package = Package(
             ],
             swiftSettings: engineSettings
         ),
+        .target(
+            name: "TernRegistry",
+            dependencies: [
+                "TernFormats",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "TernServing",
+            dependencies: [
+                "TernTensor", "TernNN", "TernData", "TernFormats", "TernRegistry",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: engineSettings
+        ),
+        .target(
+            name: "TernServer",
+            dependencies: [
+                "TernFormats", "TernRegistry", "TernServing",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "tern",
             dependencies: [
-                "TernTensor", "TernNN", "TernData", "TernFormats",
+                "TernTensor", "TernNN", "TernData", "TernFormats", "TernRegistry", "TernServing", "TernServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -78,5 +113,14 @@ let package = Package(
         .testTarget(name: "TernDataTests", dependencies: ["TernData", "TernTesting"]),
         .testTarget(name: "TernFormatsTests", dependencies: ["TernFormats", "TernTesting"]),
         .testTarget(name: "TernCLITests", dependencies: ["TernFormats", "TernTesting"]),
+        .testTarget(name: "TernRegistryTests", dependencies: ["TernRegistry", "TernTesting"]),
+        .testTarget(name: "TernServingTests", dependencies: ["TernServing", "TernTesting"]),
+        .testTarget(
+            name: "TernServerTests",
+            dependencies: [
+                "TernServer", "TernTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ]
 )

@@ -1,0 +1,30 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TernRegistry
+
+/// Reads `Authorization: Bearer <key>` (or `X-API-Key`), verifies it against
+/// the stored hash and records the key in the context. A presented key that
+/// does not verify is refused with 401 at once; no key leaves the request
+/// anonymous for the route to judge.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = TernRequestContext
+    let store: any RegistryStore
+    static let apiKeyHeader = HTTPField.Name("X-API-Key")!
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let header = request.headers[.authorization].map { value -> String in
+            value.hasPrefix("Bearer ") ? String(value.dropFirst(7)) : value
+        } ?? request.headers[AuthMiddleware.apiKeyHeader]
+        if let text = header?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            guard let id = APIKeys.id(of: text), let record = try await store.key(id: id),
+                  APIKeys.verify(text, against: record) else {
+                throw APIError(.unauthorized, "invalid or revoked API key")
+            }
+            context.identity = record
+        }
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Everything `tern serve` can be told, with the defaults users get from no flags.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Holds `registry.sqlite` and `artifacts/`.
+    public var dataDirectory = URL(fileURLWithPath: ".tern")
+    /// Inference routes without a key (management routes always need one).
+    public var allowAnonymousPredict = false
+    /// Largest request body accepted (413 past it).
+    public var maxBodyBytes = 256 << 20
+    /// Largest JSON inference body (413 past it).
+    public var maxJSONBodyBytes = 64 << 20
+    /// Nesting depth limit for JSON bodies.
+    public var maxJSONDepth = 64
+    /// Largest tensor accepted, in elements.
+    public var maxTensorElements = 1 << 26
+    /// The `tern` executable that runs training jobs as `tern worker`.
+    public var workerExecutable: URL?
+    /// Wall-clock limit per training job.
+    public var jobTimeLimit: Duration = .seconds(3600)
+    /// Address-space limit per training job, in MiB.
+    public var jobMemoryLimitMB = 8192
+    /// Jobs run at once.
+    public var jobConcurrency = 1
+    /// An admin key given at start-up (`TERN_ADMIN_KEY`), stored if new.
+    public var bootstrapAdminKey: String?
+
+    public init() {}
+
+    public var isLoopback: Bool {
+        host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

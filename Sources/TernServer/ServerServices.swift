@@ -1,0 +1,25 @@
+import Foundation
+import Logging
+import TernRegistry
+import TernServing
+
+/// The server's shared parts, built once by ``buildApplication(_:)`` and
+/// handed to every route group.
+public struct ServerServices: Sendable {
+    public let configuration: ServerConfiguration
+    public let store: any RegistryStore
+    public let artifacts: ArtifactStore
+    public let runtime: ModelRuntime
+    public let jobs: JobRunner
+    public let logger: Logger
+
+    public init(configuration: ServerConfiguration, store: any RegistryStore, artifacts: ArtifactStore,
+                runtime: ModelRuntime, jobs: JobRunner, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.artifacts = artifacts
+        self.runtime = runtime
+        self.jobs = jobs
+        self.logger = logger
+    }
+}
