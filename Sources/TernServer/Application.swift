@@ -8,11 +8,14 @@ import TernServing
 /// `tern serve` and the tests alike.
 public func buildRouter(_ services: ServerServices) -> Router<TernRequestContext> {
     let router = Router(context: TernRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: AuthMiddleware(store: services.store))
     addInferenceRoutes(to: router, services)
     addDeploymentRoutes(to: router, services)
     addRegistryRoutes(to: router, services)
     addJobRoutes(to: router, services)
+    addMetricsRoute(to: router, services)
+    addOpenAPIRoute(to: router)
     return router
 }

@@ -12,14 +12,16 @@ public struct ServerServices: Sendable {
     public let runtime: ModelRuntime
     public let jobs: JobRunner
     public let logger: Logger
+    public let metrics: ServerMetrics
 
     public init(configuration: ServerConfiguration, store: any RegistryStore, artifacts: ArtifactStore,
-                runtime: ModelRuntime, jobs: JobRunner, logger: Logger) {
+                runtime: ModelRuntime, jobs: JobRunner, logger: Logger, metrics: ServerMetrics = ServerMetrics()) {
         self.configuration = configuration
         self.store = store
         self.artifacts = artifacts
         self.runtime = runtime
         self.jobs = jobs
         self.logger = logger
+        self.metrics = metrics
     }
 }

@@ -2,16 +2,19 @@ import ArgumentParser
 import Foundation
 
 @main
-struct Tern: ParsableCommand {
+struct Tern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tern",
-        abstract: "Train, evaluate, inspect and serve neural networks.",
-        subcommands: [Train.self, Evaluate.self, Predict.self, Inspect.self, Bench.self]
+        abstract: "Train, evaluate, register and serve neural networks.",
+        subcommands: [
+            Train.self, Evaluate.self, Predict.self, Inspect.self, Bench.self,
+            Serve.self, Keys.self, Models.self, Datasets.self, Jobs.self, Deploy.self, Infer.self,
+        ]
     )
 
     /// Parses like ArgumentParser, but reports failures of the command itself
     /// as one line on standard error with exit code 1.
-    static func main() {
+    static func main() async {
         var command: any ParsableCommand
         do {
             command = try parseAsRoot()
@@ -19,7 +22,11 @@ struct Tern: ParsableCommand {
             exit(withError: error)
         }
         do {
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let error as ExitCode {
             Foundation.exit(error.rawValue)
         } catch {

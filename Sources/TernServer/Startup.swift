@@ -1,0 +1,100 @@
+import Foundation
+import Hummingbird
+import Logging
+import TernRegistry
+import TernServing
+
+/// Errors that stop the server from starting.
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Opens the store (running migrations), the artifact store and the
+/// runtime; stores the bootstrap admin key; clears what an interrupted run
+/// left behind; reloads the deployments of the previous run; starts the job
+/// runner (which marks jobs that were running as failed).
+public func makeServices(_ configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics()) async throws -> ServerServices {
+    let dir = configuration.dataDirectory
+    do {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    } catch {
+        throw StartupError(description: "cannot create the data directory '\(dir.lastPathComponent)'")
+    }
+    let store = try SQLiteRegistryStore(path: dir.appendingPathComponent("registry.sqlite"))
+    let artifacts = try ArtifactStore(root: dir.appendingPathComponent("artifacts"))
+
+    if let text = configuration.bootstrapAdminKey {
+        guard let id = APIKeys.id(of: text) else {
+            throw StartupError(description: "TERN_ADMIN_KEY is not a Tern key (tern_<12 hex>_<48 hex>; make one with `tern keys create --local`)")
+        }
+        if try await store.key(id: id) == nil {
+            try await store.createKey(KeyRecord(id: id, name: "bootstrap-admin", scope: .admin, hash: APIKeys.hash(text), createdAt: Date()))
+        }
+    }
+    if !configuration.isLoopback {
+        let admins = try await store.keys().filter { $0.scope == .admin && $0.revokedAt == nil }
+        guard !admins.isEmpty else {
+            throw StartupError(description: "refusing to listen on \(configuration.host) with no admin key: set TERN_ADMIN_KEY or create one with `tern keys create --scope admin --local`")
+        }
+    }
+    // Blobs written before a crash but never committed to a row.
+    artifacts.removeUnreferenced(keeping: try await store.referencedArtifacts())
+
+    let runtime = ModelRuntime()
+    let jobs = JobRunner(
+        store: store, artifacts: artifacts, workerExecutable: configuration.workerExecutable,
+        scratchDirectory: dir.appendingPathComponent("scratch"), timeLimit: configuration.jobTimeLimit,
+        memoryLimitMB: configuration.jobMemoryLimitMB, concurrency: configuration.jobConcurrency, logger: logger)
+    let services = ServerServices(configuration: configuration, store: store, artifacts: artifacts,
+                                  runtime: runtime, jobs: jobs, logger: logger, metrics: metrics)
+    await DeploymentsFile(directory: dir).restore(into: services)
+    await jobs.start()
+    return services
+}
+
+/// The whole server: services plus router, listening where configured.
+public func buildApplication(
+    _ configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics()
+) async throws -> some ApplicationProtocol {
+    let services = try await makeServices(configuration, logger: logger, metrics: metrics)
+    return Application(
+        router: buildRouter(services),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tern"),
+        logger: logger)
+}
+
+/// The set of loaded versions, kept in `deployments.json` so a restarted
+/// server serves what it served before.
+struct DeploymentsFile: Sendable {
+    struct Entry: Codable, Hashable { var model: String; var version: Int }
+    let url: URL
+
+    init(directory: URL) { url = directory.appendingPathComponent("deployments.json") }
+
+    func read() -> [Entry] {
+        guard let data = FileManager.default.contents(atPath: url.path),
+              let entries = try? JSONDecoder().decode([Entry].self, from: data) else { return [] }
+        return entries
+    }
+
+    /// Rewrites the file atomically from the runtime's current state.
+    func save(_ runtime: ModelRuntime) async {
+        let entries = await runtime.loaded().map { Entry(model: $0.model, version: $0.version) }
+            .sorted { ($0.model, $0.version) < ($1.model, $1.version) }
+        guard let data = try? JSONEncoder().encode(entries) else { return }
+        try? data.write(to: url, options: .atomic)
+    }
+
+    func restore(into services: ServerServices) async {
+        for entry in read() {
+            do {
+                let record = try await services.store.version(model: entry.model, version: entry.version)
+                let bytes = try services.artifacts.read(record.artifactSHA256)
+                _ = try await services.runtime.load(model: entry.model, version: entry.version, artifact: bytes)
+                services.logger.info("restored deployment", metadata: ["model": "\(entry.model)", "version": "\(entry.version)"])
+            } catch {
+                services.logger.error("could not restore deployment", metadata: ["model": "\(entry.model)", "version": "\(entry.version)", "error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import TernData
+
+struct Infer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send MNIST samples to a served model and print the predicted classes.",
+        discussion: "Example: tern infer mnist --version production --range 0:5 [--protocol tfserving]")
+    @Argument var name: String
+    @Option(help: "A version number or alias (default: the server's choice).") var version: String?
+    @OptionGroup var data: DataOptions
+    @Option var range = "0:5"
+    @Option(name: .customLong("protocol"), help: "v2 (KServe) or tfserving.") var wire = "v2"
+    @Flag(help: "Print the full output vectors as JSON.") var json = false
+    @OptionGroup var client: ClientOptions
+
+    func run() async throws {
+        let samples = try rows(try data.load(), range)
+        let start = try RowRange(parsing: range).lowerBound
+        let pixels = samples.images.scalars.map(Int.init)
+        let perSample = pixels.count / max(samples.count, 1)
+        let api = try client.client()
+        let rowsOut: [[Double]]
+        switch wire {
+        case "v2":
+            let path = "/v2/models/\(name)" + (version.map { "/versions/\($0)" } ?? "") + "/infer"
+            let body: [String: Any] = ["inputs": [["name": "input", "datatype": "UINT8",
+                                                   "shape": [samples.count] + samples.images.shape.dimensions.dropFirst(), "data": pixels]]]
+            let reply = try await api.request(.POST, path, json: body).json
+            guard let output = (reply["outputs"] as? [[String: Any]])?.first, let flat = output["data"] as? [NSNumber] else {
+                throw CLIError("the server's reply has no outputs")
+            }
+            let width = flat.count / max(samples.count, 1)
+            rowsOut = (0..<samples.count).map { i in flat[(i * width)..<((i + 1) * width)].map(\.doubleValue) }
+        case "tfserving":
+            let path = "/v1/models/\(name)" + (version.map { $0.allSatisfy(\.isNumber) ? "/versions/\($0)" : "/labels/\($0)" } ?? "") + ":predict"
+            let instances = (0..<samples.count).map { Array(pixels[($0 * perSample)..<(($0 + 1) * perSample)]) }
+            let reply = try await api.request(.POST, path, json: ["instances": instances]).json
+            guard let predictions = reply["predictions"] as? [[NSNumber]] else { throw CLIError("the server's reply has no predictions") }
+            rowsOut = predictions.map { $0.map(\.doubleValue) }
+        default:
+            throw CLIError("--protocol must be v2 or tfserving")
+        }
+        let labels = samples.labels.scalars
+        if json {
+            try printJSON(rowsOut.enumerated().map { ["sample": start + $0.offset, "probabilities": $0.element] })
+            return
+        }
+        for (i, row) in rowsOut.enumerated() {
+            let best = row.indices.max { row[$0] < row[$1] } ?? 0
+            print("sample \(start + i): class \(best) probability \(String(format: "%.4f", row[best])) (label \(labels[i]))")
+        }
+    }
+}

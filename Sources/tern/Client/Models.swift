@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+
+struct Models: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work with the model registry of a server.",
+        subcommands: [ModelsList.self, ModelsShow.self, ModelsUpload.self, ModelsAlias.self, ModelsDelete.self])
+}
+
+struct ModelsList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List models.")
+    @OptionGroup var client: ClientOptions
+    func run() async throws {
+        let reply = try await client.client().request(.GET, "/api/v1/models").json
+        for m in reply["models"] as? [[String: Any]] ?? [] {
+            let aliases = (m["aliases"] as? [String: Any] ?? [:]).map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+            print("\(m["name"] as? String ?? "?")  latest \(m["latest_version"].map { "\($0)" } ?? "-")  \(aliases)")
+        }
+    }
+}
+
+struct ModelsShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a model, or one version (JSON).")
+    @Argument var name: String
+    @Option(help: "A version number or alias.") var version: String?
+    @OptionGroup var client: ClientOptions
+    func run() async throws {
+        let path = version.map { "/api/v1/models/\(name)/versions/\($0)" } ?? "/api/v1/models/\(name)"
+        try printJSON(try await client.client().request(.GET, path).json)
+    }
+}
+
+struct ModelsUpload: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upload", abstract: "Upload a model artifact (.tern) as the next version.",
+        discussion: "Example: tern models upload mnist mnist.tern")
+    @Argument var name: String
+    @Argument var artifact: String
+    @OptionGroup var client: ClientOptions
+    func run() async throws {
+        let reply = try await client.client().request(.POST, "/api/v1/models/\(name)/versions", body: try readFile(artifact)).json
+        print("uploaded \(name) version \(reply["version"] ?? "?") (sha256 \((reply["artifact_sha256"] as? String ?? "").prefix(16)))")
+    }
+}
+
+struct ModelsAlias: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alias", abstract: "Point an alias (e.g. production) at a version, or delete it.",
+        discussion: "Example: tern models alias mnist production 3")
+    @Argument var name: String
+    @Argument var alias: String
+    @Argument(help: "The version; omit with --delete.") var version: Int?
+    @Flag var delete = false
+    @OptionGroup var client: ClientOptions
+    func run() async throws {
+        let api = try client.client()
+        if delete {
+            _ = try await api.request(.DELETE, "/api/v1/models/\(name)/aliases/\(alias)")
+            print("deleted alias \(alias) of \(name)")
+        } else {
+            guard let version else { throw CLIError("give the version the alias should point at") }
+            _ = try await api.request(.PUT, "/api/v1/models/\(name)/aliases/\(alias)", json: ["version": version])
+            print("\(name)@\(alias) -> version \(version)")
+        }
+    }
+}
+
+struct ModelsDelete: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a model, or one version.")
+    @Argument var name: String
+    @Option var version: Int?
+    @Flag(help: "Delete even while deployed.") var force = false
+    @OptionGroup var client: ClientOptions
+    func run() async throws {
+        let path = version.map { "/api/v1/models/\(name)/versions/\($0)" } ?? "/api/v1/models/\(name)\(force ? "?force=true" : "")"
+        _ = try await client.client().request(.DELETE, path)
+        print("deleted \(name)\(version.map { " version \($0)" } ?? "")")
+    }
+}
+
+struct Deploy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load a model version (or alias) into the server's runtime, or unload it.",
+        discussion: "Example: tern deploy mnist --alias production")
+    @Argument var name: String
+    @Option var version: Int?
+    @Option var alias: String?
+    @Flag(help: "Unload instead of load.") var unload = false
+    @OptionGroup var client: ClientOptions
+    func run() async throws {
+        let api = try client.client()
+        if unload {
+            guard let version else { throw CLIError("--unload needs --version") }
+            _ = try await api.request(.DELETE, "/api/v1/deployments/\(name)/\(version)")
+            print("unloaded \(name) version \(version)")
+            return
+        }
+        var body: [String: Any] = ["model": name]
+        if let version { body["version"] = version }
+        if let alias { body["alias"] = alias }
+        guard version != nil || alias != nil else { throw CLIError("give --version or --alias") }
+        let reply = try await api.request(.POST, "/api/v1/deployments", json: body).json
+        print("loaded \(name) version \(reply["version"] ?? "?") (\(reply["state"] ?? "?"))")
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import TernServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the Tern server: registry, training jobs and inference (KServe V2, TF Serving REST).",
+        discussion: "Example: TERN_ADMIN_KEY=$(tern keys create --local --print-only) tern serve --port 8080")
+
+    @Option(help: "Address to listen on (default: $TERN_HOST or 127.0.0.1).") var host: String?
+    @Option(help: "Port (default: $TERN_PORT or 8080).") var port: Int?
+    @Option(name: .customLong("data-dir"), help: "Registry database and artifacts (default: $TERN_HOME or ./.tern).") var dataDir: String?
+    @Flag(name: .customLong("allow-anonymous-predict"), help: "Serve inference without an API key.") var allowAnonymousPredict = false
+    @Option(name: .customLong("max-body-mb"), help: "Largest request body in MiB.") var maxBodyMB = 256
+    @Option(name: .customLong("job-time-limit"), help: "Seconds a training job may run.") var jobTimeLimit = 3600
+    @Option(name: .customLong("job-memory-limit-mb"), help: "Address-space limit of a training job in MiB.") var jobMemoryLimitMB = 8192
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        var config = ServerConfiguration()
+        config.host = host ?? env["TERN_HOST"] ?? config.host
+        if let p = port ?? env["TERN_PORT"].flatMap(Int.init) { config.port = p }
+        guard (0...65535).contains(config.port) else { throw CLIError("--port must be between 0 and 65535") }
+        config.dataDirectory = URL(fileURLWithPath: dataDir ?? env["TERN_HOME"] ?? ".tern")
+        config.allowAnonymousPredict = allowAnonymousPredict || env["TERN_ALLOW_ANONYMOUS_PREDICT"] == "1"
+        config.maxBodyBytes = maxBodyMB << 20
+        config.jobTimeLimit = .seconds(jobTimeLimit)
+        config.jobMemoryLimitMB = jobMemoryLimitMB
+        config.bootstrapAdminKey = env["TERN_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        config.workerExecutable = currentExecutable()
+
+        var logger = Logger(label: "tern")
+        logger.logLevel = env["TERN_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let metrics = PrometheusMetricsFactory()
+        MetricsSystem.bootstrap(metrics)
+        let app = try await buildApplication(config, logger: logger, metrics: ServerMetrics(registry: metrics.registry))
+        try await app.runService()
+    }
+}
+
+/// The running binary, so training jobs run as `<this> worker`.
+func currentExecutable() -> URL {
+    if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+        return URL(fileURLWithPath: path)
+    }
+    return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// The acceptance path through a real server: real sockets, a real SQLite
+/// file, training in a worker process, inference over V2 and :predict, and a
+/// restart that keeps everything.
+@Suite(.serialized) struct ServiceLiveTests {
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("tern-live-\(UUID().uuidString)")
+    var mnist: URL { CLI.root.deletingLastPathComponent().appendingPathComponent("shared/data/mnist") }
+    var mlp: String { CLI.root.appendingPathComponent("Examples/mnist-mlp.json").path }
+
+    func classes(_ output: String) -> [Int] {
+        output.split(separator: "\n").compactMap { line in
+            guard let r = line.range(of: "class ") else { return nil }
+            return Int(line[r.upperBound...].prefix { $0.isNumber })
+        }
+    }
+
+    @Test func mnistJobToInferenceAndRestart() async throws {
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let server = LiveServer(dataDirectory: work.appendingPathComponent("data"), adminKey: makeKeyText())
+        try await server.start()
+        defer { server.stop() }
+
+        let predictKey = try server.cli(["keys", "create", "--scope", "predict", "--print-only"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(predictKey.hasPrefix("tern_"))
+
+        let upload = try server.cli(["datasets", "upload", "mnist",
+                                     "--images", mnist.appendingPathComponent("t10k-images-idx3-ubyte.gz").path,
+                                     "--labels", mnist.appendingPathComponent("t10k-labels-idx1-ubyte.gz").path])
+        #expect(upload.status == 0, "\(upload.stderr)")
+
+        let job = try server.cli(["jobs", "submit", mlp, "--model", "mnist", "--dataset", "mnist",
+                                  "--train", "0:8000", "--validation", "8000:10000", "--watch"])
+        #expect(job.status == 0, "\(job.stdout)\n\(job.stderr)")
+        #expect(job.stdout.contains("succeeded"), "\(job.stdout)")
+        #expect(job.stdout.contains("val_accuracy"), "\(job.stdout)")
+
+        let version = try await server.json("GET", "/api/v1/models/mnist/versions/1")
+        let metrics = try #require(version["metrics"] as? [String: Any])
+        #expect(((metrics["accuracy"] as? Double) ?? 0) > 0.93, "\(metrics)")
+        let lineage = try #require(version["lineage"] as? [String: Any])
+        #expect(lineage["run_id"] is String && lineage["dataset_sha256"] is String, "\(lineage)")
+
+        #expect(try server.cli(["models", "alias", "mnist", "production", "1"]).status == 0)
+        let deploy = try server.cli(["deploy", "mnist", "--alias", "production"])
+        #expect(deploy.status == 0, "\(deploy.stderr)")
+
+        let v2 = try server.cli(["infer", "mnist", "--version", "production", "--range", "8000:8100", "--data", mnist.path], key: predictKey)
+        #expect(v2.status == 0, "\(v2.stderr)")
+        let tf = try server.cli(["infer", "mnist", "--version", "production", "--range", "8000:8100", "--data", mnist.path,
+                                 "--protocol", "tfserving"], key: predictKey)
+        #expect(tf.status == 0, "\(tf.stderr)")
+
+        let (status, artifact) = try await server.get("/api/v1/models/mnist/versions/1/artifact")
+        #expect(status == 200)
+        let file = work.appendingPathComponent("downloaded.tern")
+        try artifact.write(to: file)
+        let local = try CLI.run(["predict", file.path, "--range", "8000:8100", "--data", mnist.path])
+        #expect(local.status == 0)
+        let expected = classes(local.stdout)
+        #expect(expected.count == 100)
+        #expect(classes(v2.stdout) == expected)
+        #expect(classes(tf.stdout) == expected)
+
+        // A restart keeps models, versions, aliases, runs, keys and deployments.
+        server.stop()
+        try await server.start()
+        let model = try await server.json("GET", "/api/v1/models/mnist")
+        #expect(String(describing: model).contains("production"), "\(model)")
+        let again = try await server.json("GET", "/api/v1/models/mnist/versions/1")
+        #expect(again["artifact_sha256"] as? String == version["artifact_sha256"] as? String)
+        let keys = try await server.json("GET", "/api/v1/keys")
+        #expect((keys["keys"] as? [Any])?.count == 2)
+        let after = try server.cli(["infer", "mnist", "--range", "8000:8100", "--data", mnist.path], key: predictKey)
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(classes(after.stdout) == expected)
+    }
+}
