@@ -53,7 +53,9 @@ enum TensorJSON {
             let inner = try shape(of: first, field: field)
             let firstIsList = isList(first)
             for (i, item) in items.enumerated().dropFirst() {
-                guard isList(item) == firstIsList, !firstIsList || (try shape(of: item, field: field)) == inner else {
+                var same = isList(item) == firstIsList
+                if same, firstIsList { same = try shape(of: item, field: field) == inner }
+                guard same else {
                     throw APIError(.badRequest, "'\(field)' is not rectangular: element \(i) differs from element 0")
                 }
             }

@@ -86,7 +86,7 @@ import TernServer
 
     @Test func values() async throws {
         let fixture = try await Fixture.make()
-        func with(_ value: String, count: Int = 784) -> String {
+        @Sendable func with(_ value: String, count: Int = 784) -> String {
             list([value] + Array(repeating: "1", count: count - 1))
         }
         try await fixture.test { client in

@@ -203,7 +203,11 @@ func v2Body(shape: [Int], datatype: String = "UINT8", data: String, name: String
         let limiter = fixture.services.runtime.limiter
         let gate = DispatchSemaphore(value: 0)
         let blocker = Task { try await limiter.run { gate.wait() } }
-        for _ in 0..<400 where await limiter.load.running == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        var polls = 0
+        while await limiter.load.running == 0, polls < 400 {
+            try await Task.sleep(for: .milliseconds(5))
+            polls += 1
+        }
         try await fixture.test { client in
             let body = v2Body(shape: [1, 784], data: list(try pixels(1).scalars))
             let reply = try await client.expectError(.post, "/v2/models/mnist/infer", body: body, .serviceUnavailable, "busy")

@@ -19,6 +19,14 @@ func eventually(_ condition: @Sendable () async -> Bool) async throws {
     Issue.record("condition not reached")
 }
 
+/// Counts work running at once and its peak.
+final class Concurrency: Sendable {
+    private let state = Mutex<(current: Int, peak: Int)>((0, 0))
+    func enter() { state.withLock { $0.current += 1; $0.peak = max($0.peak, $0.current) } }
+    func leave() { state.withLock { $0.current -= 1 } }
+    var peak: Int { state.withLock { $0.peak } }
+}
+
 @Suite struct InferenceLimiterTests {
     @Test func runsWorkAndReturnsItsResult() async throws {
         let limiter = InferenceLimiter(maxConcurrent: 2, maxQueued: 4)
@@ -36,23 +44,21 @@ func eventually(_ condition: @Sendable () async -> Bool) async throws {
 
     @Test func neverRunsMoreThanTheLimitAtOnce() async throws {
         let limiter = InferenceLimiter(maxConcurrent: 3, maxQueued: 100)
-        let current = Atomic<Int>(0)
-        let peak = Atomic<Int>(0)
+        let counter = Concurrency()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<40 {
                 group.addTask {
                     try await limiter.run {
-                        let now = current.add(1, ordering: .sequentiallyConsistent).newValue
-                        peak.max(now, ordering: .sequentiallyConsistent)
+                        counter.enter()
                         usleep(2000)
-                        current.subtract(1, ordering: .sequentiallyConsistent)
+                        counter.leave()
                     }
                 }
             }
             try await group.waitForAll()
         }
-        #expect(peak.load(ordering: .sequentiallyConsistent) <= 3)
-        #expect(peak.load(ordering: .sequentiallyConsistent) >= 1)
+        #expect(counter.peak <= 3)
+        #expect(counter.peak >= 1)
         #expect(await limiter.load == (0, 0))
     }
 
