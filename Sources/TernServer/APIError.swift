@@ -5,6 +5,7 @@ import NIOCore
 import TernFormats
 import TernNN
 import TernRegistry
+import TernServing
 
 /// An error with an HTTP status, answered as `{"error": "..."}` (the body
 /// KServe V2 and TF Serving specify). Messages never carry paths or SQL.
@@ -40,6 +41,8 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible, Senda
             case .invalidName, .invalidInput, .checksumMismatch: return APIError(.badRequest, e.description)
             case .storage: return APIError(.internalServerError, "storage error")
             }
+        case let e as InferenceLimiterError:
+            return APIError(.serviceUnavailable, e.description, headers: [.retryAfter: "1"])
         case let e as FormatError:
             return APIError(.badRequest, e.description)
         case let e as NNError:

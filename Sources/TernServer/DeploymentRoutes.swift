@@ -1,4 +1,123 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
+import TernFormats
+import TernRegistry
+import TernServing
 
-/// Placeholder, filled in by its own work item.
-func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: ServerServices) {}
+/// Largest deployment request body.
+private let deploymentBodyLimit = 64 << 10
+
+/// Loading and unloading model versions for serving:
+///
+/// - `POST /api/v1/deployments` (scope `deploy`), body `{"model": "mnist",
+///   "version": 3}` or `{"model": "mnist", "alias": "production"}`: reads
+///   the version's artifact (checksum verified), loads it and answers 201
+///   with the deployment.
+/// - `GET /api/v1/deployments` (scope `read`): `{"deployments": [...]}`.
+/// - `DELETE /api/v1/deployments/{model}/{version}` (scope `deploy`):
+///   unloads the version (404 if it is not loaded).
+///
+/// Deployments live in memory: a restarted server starts with none.
+func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: ServerServices) {
+    router.post("/api/v1/deployments") { request, context in
+        try context.require(.deploy)
+        let (model, selector) = try await readDeploymentRequest(request, services)
+        let version = try await deploymentVersion(model: model, selector, services)
+        let record = try await services.store.version(model: model, version: version)
+        let artifact: [UInt8]
+        do {
+            artifact = try services.artifacts.read(record.artifactSHA256)
+        } catch RegistryError.checksumMismatch {
+            throw APIError(.conflict, "the stored artifact of model '\(model)' version \(version) is corrupt (checksum mismatch); upload the version again")
+        } catch RegistryError.notFound {
+            throw APIError(.conflict, "the artifact of model '\(model)' version \(version) is missing from the artifact store")
+        }
+        let loaded: LoadedModel
+        do {
+            loaded = try await services.runtime.load(model: model, version: version, artifact: artifact)
+        } catch let error as FormatError {
+            throw APIError(.conflict, "model '\(model)' version \(version) cannot be loaded: \(error.description)")
+        }
+        services.logger.info("model loaded", metadata: ["model": "\(model)", "version": "\(version)", "memory_bytes": "\(loaded.memoryBytes)"])
+        return jsonResponse(deploymentJSON(loaded), status: .created)
+    }
+
+    router.get("/api/v1/deployments") { _, context in
+        try context.require(.read)
+        let all = await services.runtime.loaded()
+        return jsonResponse(.object(["deployments": .array(all.map(deploymentJSON))]))
+    }
+
+    router.delete("/api/v1/deployments/{model}/{version}") { _, context in
+        try context.require(.deploy)
+        let model = context.parameters.get("model") ?? ""
+        try Names.validate(model, kind: "model")
+        let segment = context.parameters.get("version") ?? ""
+        guard case let .number(version) = try VersionSelector(segment: segment) else {
+            throw APIError(.badRequest, "version '\(segment.prefix(32))' must be a number")
+        }
+        guard await services.runtime.unload(model: model, version: version) else {
+            throw APIError(.notFound, "model '\(model)' version \(version) is not loaded")
+        }
+        services.logger.info("model unloaded", metadata: ["model": "\(model)", "version": "\(version)"])
+        return jsonResponse(.object(["model": .string(model), "version": .int(Int64(version)), "state": .string("unloaded")]))
+    }
+}
+
+/// The body's model name and version or alias.
+private func readDeploymentRequest(_ request: Request, _ services: ServerServices) async throws -> (String, VersionSelector) {
+    let buffer = try await request.collectBody(limit: deploymentBodyLimit)
+    let root: JSONValue
+    do {
+        root = try JSONParser.parse(Array(buffer.readableBytesView), maxDepth: services.configuration.maxJSONDepth)
+    } catch let error as JSONParseError {
+        throw APIError(.badRequest, error.description)
+    }
+    guard case let .object(body) = root else { throw APIError(.badRequest, "the request body must be a JSON object") }
+    try V2Codec.allowOnly(["model", "version", "alias"], in: body, what: "deployment request")
+    guard case let .string(model)? = body["model"] else { throw APIError(.badRequest, "'model' must be a string") }
+    try Names.validate(model, kind: "model")
+    switch (body["version"], body["alias"]) {
+    case (.some, .some):
+        throw APIError(.badRequest, "give either 'version' or 'alias', not both")
+    case (nil, nil):
+        throw APIError(.badRequest, "the request needs 'version' (a number) or 'alias' (a name)")
+    case let (.int(v)?, nil):
+        guard v >= 1, v <= Int64(Int32.max) else { throw APIError(.badRequest, "'version' must be a positive integer") }
+        return (model, .number(Int(v)))
+    case (.some, nil):
+        throw APIError(.badRequest, "'version' must be a positive integer")
+    case let (nil, .string(alias)?):
+        try Names.validate(alias, kind: "alias")
+        return (model, .alias(alias))
+    case (nil, .some):
+        throw APIError(.badRequest, "'alias' must be a string")
+    }
+}
+
+/// The version a deployment request names (aliases read from the registry).
+private func deploymentVersion(model: String, _ selector: VersionSelector, _ services: ServerServices) async throws -> Int {
+    switch selector {
+    case let .number(n):
+        return n
+    case let .alias(alias):
+        do {
+            return try await services.store.alias(model: model, alias: alias).version
+        } catch RegistryError.notFound {
+            throw APIError(.notFound, "model '\(model)' has no alias '\(alias)'")
+        }
+    case .unspecified:
+        throw APIError(.badRequest, "the request needs 'version' or 'alias'")
+    }
+}
+
+private func deploymentJSON(_ loaded: LoadedModel) -> JSONValue {
+    .object([
+        "model": .string(loaded.model),
+        "version": .int(Int64(loaded.version)),
+        "state": .string(loaded.ready ? "ready" : "loading"),
+        "memory_bytes": .int(Int64(loaded.memoryBytes)),
+        "loaded_at": .string(loaded.loadedAt.formatted(.iso8601)),
+    ])
+}

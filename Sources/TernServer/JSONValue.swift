@@ -1,0 +1,118 @@
+import Foundation
+
+/// A JSON document as parsed by ``JSONParser`` or built for a response.
+///
+/// Arrays whose elements are all numbers are kept compactly as
+/// ``numbers(_:)`` (8 bytes per element) because tensor data dominates
+/// inference bodies; every other array is ``array(_:)``.
+enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    /// An integer literal that fits in 64 bits.
+    case int(Int64)
+    /// Any other number (may be infinite if the literal overflows a double).
+    case double(Double)
+    /// A 32-bit float, written with its shortest round-trip digits (responses only).
+    case float(Float)
+    case string(String)
+    /// An array of numbers only, as doubles.
+    case numbers([Double])
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    /// A short name of the value's kind, for error messages.
+    var kind: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .int, .double, .float: return "a number"
+        case .string: return "a string"
+        case .numbers, .array: return "a list"
+        case .object: return "an object"
+        }
+    }
+
+    /// The number this value holds, if it is one.
+    var number: Double? {
+        switch self {
+        case let .int(i): return Double(i)
+        case let .double(d): return d
+        case let .float(f): return Double(f)
+        default: return nil
+        }
+    }
+
+    /// The serialized text, object keys sorted.
+    func serialized() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(to: &out)
+        return out
+    }
+
+    func write(to out: inout [UInt8]) {
+        switch self {
+        case .null: out.append(contentsOf: Array("null".utf8))
+        case let .bool(b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
+        case let .int(i): out.append(contentsOf: Array(String(i).utf8))
+        case let .double(d): JSONValue.writeNumber(d.isFinite ? d.description : nil, to: &out)
+        case let .float(f): JSONValue.writeNumber(f.isFinite ? f.description : nil, to: &out)
+        case let .string(s): JSONValue.writeString(s, to: &out)
+        case let .numbers(values):
+            out.append(UInt8(ascii: "["))
+            for (i, v) in values.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.writeNumber(v.isFinite ? v.description : nil, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case let .array(values):
+            out.append(UInt8(ascii: "["))
+            for (i, v) in values.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                v.write(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case let .object(members):
+            out.append(UInt8(ascii: "{"))
+            for (i, key) in members.keys.sorted().enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.writeString(key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                members[key]?.write(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Writes a number's digits, or `null` for a non-finite value (JSON has
+    /// no NaN or infinity).
+    private static func writeNumber(_ text: String?, to out: inout [UInt8]) {
+        guard let text else { out.append(contentsOf: Array("null".utf8)); return }
+        // Swift prints integral floats as "1.0" and exponents as "1e-05":
+        // both are valid JSON numbers.
+        out.append(contentsOf: Array(text.utf8))
+    }
+
+    private static func writeString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    subscript(key: String) -> JSONValue? {
+        if case let .object(members) = self { return members[key] }
+        return nil
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import TernFormats
+import TernServing
+import TernTensor
+
+/// The Open Inference Protocol (KServe V2) tensor datatypes.
+enum V2DataType: String, CaseIterable {
+    case BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, FP32, FP64, BYTES
+
+    /// The values an integer type holds, nil for the others.
+    var integerRange: ClosedRange<Double>? {
+        switch self {
+        case .UINT8: return 0...Double(UInt8.max)
+        case .UINT16: return 0...Double(UInt16.max)
+        case .UINT32: return 0...Double(UInt32.max)
+        case .UINT64: return 0...Double(UInt64.max)
+        case .INT8: return Double(Int8.min)...Double(Int8.max)
+        case .INT16: return Double(Int16.min)...Double(Int16.max)
+        case .INT32: return Double(Int32.min)...Double(Int32.max)
+        case .INT64: return Double(Int64.min)...Double(Int64.max)
+        default: return nil
+        }
+    }
+
+    /// The datatype of a model input.
+    static func of(_ dtype: DType) -> V2DataType { dtype == .uint8 ? .UINT8 : .FP32 }
+}
+
+/// A checked V2 inference request.
+struct V2InferRequest {
+    var id: String?
+    var input: ModelInput
+    var batch: Int
+}
+
+/// Decodes V2 inference requests and encodes V2 responses.
+///
+/// The single input tensor may carry any name: Tern models have one input
+/// (declared as `input` in metadata), and clients often send the name of
+/// the layer they exported (`input_1`), so the name is not checked.
+/// Request and tensor `parameters` are accepted and ignored.
+enum V2Codec {
+    static let outputName = "output"
+    static let inputName = "input"
+
+    static func decodeInfer(_ root: JSONValue, model: TernModel, maxElements: Int) throws -> V2InferRequest {
+        guard case let .object(body) = root else { throw bad("the request body must be a JSON object") }
+        try allowOnly(["id", "parameters", "inputs", "outputs"], in: body, what: "request")
+        var id: String?
+        switch body["id"] {
+        case nil: break
+        case let .string(s)?: id = s
+        case let other?: throw bad("'id' must be a string, got \(other.kind)")
+        }
+        try checkParameters(body["parameters"], field: "parameters")
+        try checkOutputs(body["outputs"])
+        guard let inputsValue = body["inputs"] else { throw bad("missing 'inputs'") }
+        guard case let .array(inputs) = inputsValue else {
+            if case .numbers([]) = inputsValue { throw bad("'inputs' must hold exactly one tensor, got 0") }
+            throw bad("'inputs' must be a list of tensors")
+        }
+        guard inputs.count == 1, case let .object(tensor) = inputs[0] else {
+            throw bad(inputs.count == 1 ? "'inputs[0]' must be an object" : "'inputs' must hold exactly one tensor, got \(inputs.count)")
+        }
+        try allowOnly(["name", "shape", "datatype", "parameters", "data"], in: tensor, what: "input tensor")
+        guard case .string? = tensor["name"] else { throw bad("'inputs[0].name' must be a string") }
+        try checkParameters(tensor["parameters"], field: "inputs[0].parameters")
+        guard case let .string(typeName)? = tensor["datatype"] else { throw bad("'inputs[0].datatype' must be a string") }
+        guard let datatype = V2DataType(rawValue: typeName) else {
+            throw bad("unknown datatype '\(typeName.prefix(32))'; expected one of \(V2DataType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if datatype == .BYTES || datatype == .FP16 {
+            throw bad("datatype \(datatype.rawValue) is not supported by this model")
+        }
+        let shape = try readShape(tensor["shape"], maxElements: maxElements)
+        let sample = TensorJSON.sampleCount(model)
+        let perSample = shape.dropFirst().reduce(1, *)
+        guard perSample == sample else {
+            throw bad("the model takes \(sample) values per sample (shape \(model.spec.input.shape.dimensions)); 'shape' \(shape) has \(perSample)")
+        }
+        guard let dataValue = tensor["data"] else { throw bad("missing 'inputs[0].data'") }
+        let field = "inputs[0].data"
+        let data = try TensorJSON.flatten(dataValue, field: field, kind: datatype == .BOOL ? .booleans : .numbers, limit: maxElements)
+        let expected = shape.reduce(1, *)
+        if data.nestedShape.count > 1 {
+            guard data.nestedShape == shape else { throw bad("'\(field)' is nested as \(data.nestedShape) but 'shape' is \(shape)") }
+        } else if data.values.count != expected {
+            throw bad("'shape' \(shape) has \(expected) elements but '\(field)' has \(data.values.count)")
+        }
+        try checkValues(data.values, datatype: datatype, field: field)
+        let integral = datatype == .BOOL || datatype.integerRange != nil
+        let input = try TensorJSON.modelInput(data.values, batch: shape[0], model: model, preferBytes: integral, field: field)
+        return V2InferRequest(id: id, input: input, batch: shape[0])
+    }
+
+    /// `shape`: non-negative integers with a batch dimension first and an
+    /// overflow-checked product within the element limit.
+    static func readShape(_ value: JSONValue?, maxElements: Int) throws -> [Int] {
+        guard case let .numbers(dims)? = value else { throw bad("'inputs[0].shape' must be a list of integers") }
+        guard !dims.isEmpty else { throw bad("'inputs[0].shape' needs at least the batch dimension") }
+        var shape: [Int] = []
+        var total = 1
+        for d in dims {
+            guard d.rounded(.towardZero) == d, d.isFinite else { throw bad("'inputs[0].shape' must hold integers") }
+            guard d >= 0 else { throw bad("'inputs[0].shape' has a negative dimension") }
+            guard d <= Double(Int.max / 2) else { throw bad("'inputs[0].shape' element count overflows") }
+            let dim = Int(d)
+            let (product, overflow) = total.multipliedReportingOverflow(by: dim)
+            guard !overflow else { throw bad("'inputs[0].shape' element count overflows") }
+            total = product
+            shape.append(dim)
+        }
+        guard total <= maxElements else { throw TensorJSON.tooMany(maxElements) }
+        return shape
+    }
+
+    /// Integer datatypes need integral values in range; float ones finite values.
+    static func checkValues(_ values: [Double], datatype: V2DataType, field: String) throws {
+        if let range = datatype.integerRange {
+            for (i, v) in values.enumerated() where !(range.contains(v) && v.rounded(.towardZero) == v) {
+                throw bad("'\(field)' element \(i) (\(v)) is not a valid \(datatype.rawValue) value")
+            }
+        } else if datatype == .FP32 || datatype == .FP64 {
+            for (i, v) in values.enumerated() where !v.isFinite {
+                throw bad("'\(field)' element \(i) is not a finite number")
+            }
+        }
+    }
+
+    /// `outputs`: a list of `{"name", "parameters"?}`; only `output` exists.
+    static func checkOutputs(_ value: JSONValue?) throws {
+        guard let value else { return }
+        let items: [JSONValue]
+        switch value {
+        case .numbers([]): items = []
+        case let .array(list): items = list
+        default: throw bad("'outputs' must be a list of objects")
+        }
+        for (i, item) in items.enumerated() {
+            guard case let .object(output) = item else { throw bad("'outputs[\(i)]' must be an object") }
+            try allowOnly(["name", "parameters"], in: output, what: "requested output")
+            guard case let .string(name)? = output["name"] else { throw bad("'outputs[\(i)].name' must be a string") }
+            guard name == outputName else { throw bad("unknown output '\(name.prefix(64))'; the model has '\(outputName)'") }
+            try checkParameters(output["parameters"], field: "outputs[\(i)].parameters")
+        }
+    }
+
+    static func checkParameters(_ value: JSONValue?, field: String) throws {
+        guard let value else { return }
+        guard case .object = value else { throw bad("'\(field)' must be an object") }
+    }
+
+    static func allowOnly(_ keys: Set<String>, in object: [String: JSONValue], what: String) throws {
+        if let unknown = object.keys.sorted().first(where: { !keys.contains($0) }) {
+            throw bad("unknown field '\(unknown.prefix(64))' in the \(what)")
+        }
+    }
+
+    static func bad(_ message: String) -> APIError { APIError(.badRequest, message) }
+
+    // MARK: Responses
+
+    static func inferResponse(_ loaded: LoadedModel, id: String?, output: Tensor<Float>, batch: Int) -> JSONValue {
+        let units = loaded.outputUnits
+        var body: [String: JSONValue] = [
+            "model_name": .string(loaded.model),
+            "model_version": .string(String(loaded.version)),
+            "outputs": .array([.object([
+                "name": .string(outputName),
+                "datatype": .string("FP32"),
+                "shape": .array([.int(Int64(batch)), .int(Int64(units))]),
+                "data": .array(output.scalars.map { .float($0) }),
+            ])]),
+        ]
+        if let id { body["id"] = .string(id) }
+        return .object(body)
+    }
+
+    static func metadata(_ loaded: LoadedModel, versions: [Int]) -> JSONValue {
+        let spec = loaded.ternModel.spec.input
+        let inputShape = [-1] + spec.shape.dimensions
+        return .object([
+            "name": .string(loaded.model),
+            "versions": .array(versions.map { .string(String($0)) }),
+            "platform": .string("tern"),
+            "inputs": .array([tensorMetadata(inputName, V2DataType.of(spec.dtype), inputShape)]),
+            "outputs": .array([tensorMetadata(outputName, .FP32, [-1, loaded.outputUnits])]),
+        ])
+    }
+
+    private static func tensorMetadata(_ name: String, _ type: V2DataType, _ shape: [Int]) -> JSONValue {
+        .object(["name": .string(name), "datatype": .string(type.rawValue), "shape": .array(shape.map { .int(Int64($0)) })])
+    }
+}
