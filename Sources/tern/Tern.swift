@@ -6,7 +6,7 @@ struct Tern: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tern",
         abstract: "Train, evaluate, inspect and serve neural networks.",
-        subcommands: [Train.self, Evaluate.self, Predict.self, Inspect.self, Bench.self]
+        subcommands: [Train.self, Evaluate.self, Predict.self, Inspect.self, Bench.self, Worker.self]
     )
 
     /// Parses like ArgumentParser, but reports failures of the command itself
