@@ -168,7 +168,7 @@ struct JobView: Encodable {
     }
 
     static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        date.ISO8601Format()
     }
 }
 

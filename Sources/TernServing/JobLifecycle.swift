@@ -110,6 +110,7 @@ public struct JobLifecycle: Sendable {
     /// The worker could not be started (or its inputs prepared).
     public mutating func launchFailed(_ reason: String, at now: Date) -> [Action] {
         guard !record.state.isFinished else { return [] }
+        if stopReason == .cancelRequested { return finish(.cancelled, error: nil, at: now) }
         return finish(.failed, error: reason, at: now)
     }
 

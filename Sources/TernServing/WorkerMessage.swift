@@ -27,7 +27,7 @@ public enum WorkerMessage: Equatable, Sendable {
     public var jsonLine: String {
         switch self {
         case let .batch(p):
-            var fields = [("event", JSONText.string("batch")), ("epoch", .int(p.epoch)), ("step", .int(p.step)), ("steps", .int(p.steps))]
+            var fields: [(String, JSONText)] = [("event", .string("batch")), ("epoch", .int(p.epoch)), ("step", .int(p.step)), ("steps", .int(p.steps))]
             for (name, value) in p.metrics.sorted(by: { $0.key < $1.key }) where !Self.batchKeys.contains(name) {
                 fields.append((name, .number(value)))
             }

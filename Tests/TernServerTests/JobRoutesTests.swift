@@ -23,6 +23,8 @@ import TernServing
         return FileManager.default.isExecutableFile(atPath: fallback.path) ? fallback : nil
     }()
 
+    enum HarnessError: Error { case noWorker }
+
     /// The application with a `deploy` and a `read` key, and MNIST as dataset `mnist`.
     struct Harness {
         let directory: URL
@@ -46,7 +48,8 @@ import TernServing
             deployKey = deploy.text
             readKey = read.text
             var configuration = ServerConfiguration()
-            configuration.workerExecutable = try #require(JobRoutesTests.tern, "the tern executable is not built")
+            guard let tern = JobRoutesTests.tern else { throw HarnessError.noWorker }
+            configuration.workerExecutable = tern
             let logger = Logger(label: "tern.tests.job-routes")
             let runner = JobRunner(
                 store: store, artifacts: artifacts, workerExecutable: configuration.workerExecutable,
@@ -57,7 +60,7 @@ import TernServing
                                       runtime: ModelRuntime(), jobs: runner, logger: logger)
         }
 
-        func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
             let app = Application(router: buildRouter(services))
             try await app.test(.router, body)
             try? FileManager.default.removeItem(at: directory)
@@ -97,12 +100,10 @@ extension JobRoutesTests {
     @Test func submitStreamAndRead() async throws {
         let harness = try await Harness()
         try await harness.test { client in
-            var id = ""
-            try await client.execute(uri: "/api/v1/jobs", method: .post, headers: harness.headers(harness.deployKey),
-                                     body: try Self.body(try Self.submission())) { response in
+            let id = try await client.execute(uri: "/api/v1/jobs", method: .post, headers: harness.headers(harness.deployKey),
+                                              body: try Self.body(try Self.submission())) { response in
                 #expect(response.status == .created)
                 let job = try Self.json(response)
-                id = try #require(job["id"] as? String)
                 #expect(job["model"] as? String == "mnist")
                 #expect(job["state"] as? String == "queued")
                 #expect((job["dataset"] as? [String: Any])?["name"] as? String == "mnist")
@@ -113,6 +114,7 @@ extension JobRoutesTests {
                 #expect(job["error"] is NSNull)
                 #expect(job["result_version"] is NSNull)
                 #expect(job["created_at"] is String)
+                return try #require(job["id"] as? String)
             }
             try await client.execute(uri: "/api/v1/jobs/\(id)/events", method: .get, headers: harness.headers(harness.readKey)) { response in
                 #expect(response.status == .ok)
@@ -239,7 +241,8 @@ extension JobRoutesTests {
             }
             try await client.execute(uri: "/api/v1/jobs/\(id)/cancel", method: .post, headers: harness.headers(harness.deployKey)) { response in
                 #expect(response.status == .ok)
-                #expect(try Self.json(response)["state"] as? String == "cancelled")
+                let state = try Self.json(response)["state"] as? String
+                #expect(state == "cancelled")
             }
             try await client.execute(uri: "/api/v1/jobs/\(id)/cancel", method: .post, headers: harness.headers(harness.deployKey)) { response in
                 #expect(response.status == .conflict)
