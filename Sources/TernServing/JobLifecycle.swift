@@ -27,7 +27,8 @@ public struct JobLifecycle: Sendable {
         case terminateWorker
         /// Store the artifact and register a version with these final metrics.
         case register(finalMetrics: [String: Double])
-        /// Remove the job's scratch files and forget it.
+        /// Remove the job's scratch files and forget it (before `finished`
+        /// is published, so a subscriber never sees leftovers).
         case cleanUp
     }
 
@@ -149,7 +150,7 @@ public struct JobLifecycle: Sendable {
         record.state = state
         record.error = error
         record.finishedAt = now
-        return [.persist(record), .publish(.finished(record)), .cleanUp]
+        return [.persist(record), .cleanUp, .publish(.finished(record))]
     }
 
     private func failureReason(_ exit: WorkerExit) -> String {

@@ -42,7 +42,7 @@ struct JobLifecycleTests {
         let done = job.registered(version: 4, at: now)
         #expect(job.record.state == .succeeded)
         #expect(job.record.resultVersion == 4)
-        #expect(done == [.persist(job.record), .publish(.finished(job.record)), .cleanUp])
+        #expect(done == [.persist(job.record), .cleanUp, .publish(.finished(job.record))])
     }
 
     @Test func cancelQueuedEndsAtOnce() {
@@ -50,7 +50,7 @@ struct JobLifecycleTests {
         let actions = job.cancel(at: now)
         #expect(job.record.state == .cancelled)
         #expect(job.record.finishedAt == now)
-        #expect(actions == [.persist(job.record), .publish(.finished(job.record)), .cleanUp])
+        #expect(actions == [.persist(job.record), .cleanUp, .publish(.finished(job.record))])
         #expect(job.start(at: now).isEmpty)
     }
 
