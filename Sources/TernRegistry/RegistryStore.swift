@@ -97,8 +97,9 @@ public protocol RegistryStore: Sendable {
     func job(_ id: String) async throws -> JobRecord
     func jobs() async throws -> [JobRecord]
     func updateJob(_ job: JobRecord) async throws
-    /// Marks every queued or running job failed with `reason` (at start-up,
-    /// for jobs whose worker died with the previous server).
+    /// Marks every running job failed with `reason`, finished now (at
+    /// start-up, for jobs whose worker died with the previous server).
+    /// Queued jobs stay queued, to be picked up again.
     /// - Returns: how many jobs were marked.
     func failUnfinishedJobs(reason: String) async throws -> Int
 }
