@@ -1,4 +1,93 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
+import NIOCore
+import TernRegistry
+import TernServing
 
-/// Placeholder, filled in by its own work item.
-func addJobRoutes(to router: Router<TernRequestContext>, _ services: ServerServices) {}
+/// Training jobs:
+/// - `POST /api/v1/jobs` (deploy): queue a job → 201 with the job.
+/// - `GET /api/v1/jobs`, `GET /api/v1/jobs/{id}` (read).
+/// - `GET /api/v1/jobs/{id}/events` (read): server-sent events
+///   `progress`, `epoch` and finally `finished`.
+/// - `POST /api/v1/jobs/{id}/cancel` (deploy).
+func addJobRoutes(to router: Router<TernRequestContext>, _ services: ServerServices) {
+    let jobs = router.group("api/v1/jobs")
+
+    jobs.post { request, context -> Response in
+        try context.require(.deploy)
+        let body = try await request.collectBody(limit: services.configuration.maxBodyBytes)
+        let record = try await mapJobErrors {
+            let submission = try JSONDecoder().decode(JobSubmission.self, from: Data(body.readableBytesView))
+            return try await services.jobs.submit(
+                model: submission.model, spec: try submission.specText(), datasetName: submission.dataset,
+                datasetVersion: submission.datasetVersion, trainRows: submission.train,
+                validationRows: submission.validation, createdBy: context.identity?.id)
+        }
+        return jsonResponse(JobView(record), status: .created)
+    }
+
+    jobs.get { _, context -> Response in
+        try context.require(.read)
+        let records = try await services.store.jobs().sorted { $0.createdAt > $1.createdAt }
+        return jsonResponse(["jobs": records.map(JobView.init)], status: .ok)
+    }
+
+    jobs.get(":id") { _, context -> Response in
+        try context.require(.read)
+        let record = try await findJob(try context.parameters.require("id"), services)
+        return jsonResponse(JobView(record), status: .ok)
+    }
+
+    jobs.get(":id/events") { _, context -> Response in
+        try context.require(.read)
+        let id = try context.parameters.require("id")
+        _ = try await findJob(id, services)
+        let stream = await services.jobs.events(id: id)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            for await event in stream {
+                try await writer.write(ByteBuffer(string: JobEventJSON.frame(event)))
+                if case .finished = event { break }
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    jobs.post(":id/cancel") { _, context -> Response in
+        try context.require(.deploy)
+        let id = try context.parameters.require("id")
+        let record = try await mapJobErrors { try await services.jobs.cancel(id: id) }
+        return jsonResponse(JobView(record), status: .ok)
+    }
+}
+
+/// The job, or 404.
+private func findJob(_ id: String, _ services: ServerServices) async throws -> JobRecord {
+    do {
+        return try await services.store.job(id)
+    } catch RegistryError.notFound {
+        throw APIError(.notFound, "job '\(id)' not found")
+    }
+}
+
+/// Runs `body`, turning ``JobError`` into the matching HTTP error.
+private func mapJobErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as JobError {
+        switch error {
+        case .invalidField: throw APIError(.badRequest, error.description)
+        case .notFound: throw APIError(.notFound, error.description)
+        case .alreadyFinished: throw APIError(.conflict, error.description)
+        }
+    }
+}
+
+private func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
+    var headers = HTTPFields()
+    headers[.contentType] = "application/json"
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: JobEventJSON.encode(value))))
+}

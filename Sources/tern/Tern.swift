@@ -8,7 +8,7 @@ struct Tern: AsyncParsableCommand {
         abstract: "Train, evaluate, register and serve neural networks.",
         subcommands: [
             Train.self, Evaluate.self, Predict.self, Inspect.self, Bench.self,
-            Serve.self, Keys.self, Models.self, Datasets.self, Jobs.self, Deploy.self, Infer.self,
+            Serve.self, Keys.self, Models.self, Datasets.self, Jobs.self, Deploy.self, Infer.self, Worker.self,
         ]
     )
 

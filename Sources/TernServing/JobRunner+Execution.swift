@@ -1,0 +1,151 @@
+import Foundation
+import Logging
+import TernFormats
+import TernRegistry
+
+/// A failure preparing or registering a job, with a message fit for users.
+struct JobRunFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension JobRunner {
+    /// The job's scratch folder: its spec and the worker's output.
+    func scratch(for id: String) -> URL { scratchDirectory.appendingPathComponent(id, isDirectory: true) }
+
+    /// Runs the worker of job `id` to its end: prepares its files, starts
+    /// the process and the time limit, feeds its messages and exit to the
+    /// state machine.
+    func execute(_ id: String) async {
+        guard let record = active[id]?.lifecycle.record else { return }
+        let worker: WorkerProcess
+        do {
+            guard let executable = workerExecutable else { throw JobRunFailure("no worker executable configured") }
+            let dataset = try await store.dataset(name: record.datasetName, version: record.datasetVersion)
+            active[id]?.dataset = dataset
+            let arguments = try prepare(record, dataset: dataset)
+            worker = try WorkerProcess(executable: executable, arguments: arguments, directory: scratch(for: id))
+        } catch {
+            let reason = (error as? JobRunFailure)?.description
+                ?? (error as? RegistryError).map { "cannot start the job: \($0)" }
+                ?? "cannot start the worker process"
+            logger.error("job failed to start", metadata: ["job": "\(id)", "error": "\(error)"])
+            await apply(id) { $0.launchFailed(reason, at: Date()) }
+            return
+        }
+        logger.info("job started", metadata: ["job": "\(id)", "pid": "\(worker.processIdentifier)"])
+        active[id]?.worker = worker
+        let limit = timeLimit
+        active[id]?.timers.append(Task {
+            do { try await Task.sleep(for: limit) } catch { return }
+            await self.apply(id) { $0.timeLimitReached(limit) }
+        })
+        // A cancel that arrived while the worker was being started.
+        if active[id]?.lifecycle.isStopping == true { terminate(id) }
+
+        for await message in worker.messages {
+            await apply(id) { $0.receive(message) }
+        }
+        let exit = await worker.exit()
+        for timer in active[id]?.timers ?? [] { timer.cancel() }
+        active[id]?.timers = []
+        if exit != .exited(0) {
+            logger.notice("worker ended", metadata: ["job": "\(id)", "exit": "\(exit)", "stderr": "\(worker.standardErrorTail)"])
+        }
+        await apply(id) { $0.workerExited(exit, at: Date()) }
+    }
+
+    /// Writes the spec to the scratch folder and returns the worker's arguments.
+    private func prepare(_ record: JobRecord, dataset: DatasetRecord) throws -> [String] {
+        guard let imagesSHA = dataset.files["images"], let labelsSHA = dataset.files["labels"] else {
+            throw JobRunFailure("the dataset has no 'images' and 'labels' files")
+        }
+        let images = try artifacts.path(for: imagesSHA), labels = try artifacts.path(for: labelsSHA)
+        guard FileManager.default.fileExists(atPath: images.path), FileManager.default.fileExists(atPath: labels.path) else {
+            throw JobRunFailure("the dataset's files are missing from the artifact store")
+        }
+        let folder = scratch(for: record.id)
+        let specFile = folder.appendingPathComponent("spec.json")
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data(record.spec.utf8).write(to: specFile, options: .atomic)
+        } catch {
+            throw JobRunFailure("cannot prepare the job's scratch files")
+        }
+        var arguments = [
+            "worker", "--spec", specFile.path, "--images", images.path, "--labels", labels.path,
+            "--train", record.trainRows, "--output", folder.appendingPathComponent("model.tern").path,
+            "--memory-limit-mb", String(memoryLimitMB), "--dataset-name", record.datasetName,
+        ]
+        if let validation = record.validationRows { arguments += ["--validation", validation] }
+        return arguments
+    }
+
+    /// Asks the worker to stop: SIGTERM now, SIGKILL after the grace period.
+    func terminate(_ id: String) {
+        guard let worker = active[id]?.worker else { return }
+        worker.send(SIGTERM)
+        let grace = terminationGrace
+        active[id]?.timers.append(Task {
+            do { try await Task.sleep(for: grace) } catch { return }
+            worker.send(SIGKILL)
+        })
+    }
+
+    /// Stores the trained artifact, records the run and registers the version.
+    func register(_ id: String, finalMetrics: [String: Double]) async {
+        guard let job = active[id], let dataset = job.dataset else { return }
+        let record = job.lifecycle.record
+        do {
+            let output = scratch(for: id).appendingPathComponent("model.tern")
+            let artifacts = self.artifacts
+            let (sha, size) = try await offload {
+                guard let data = FileManager.default.contents(atPath: output.path) else {
+                    throw JobRunFailure("the worker wrote no model artifact")
+                }
+                do { _ = try TernModel(contentsOf: output) } catch { throw JobRunFailure("the worker wrote an invalid model artifact") }
+                return (try artifacts.put(data), data.count)
+            }
+            let spec = try JSONDecoder().decode(ModelSpec.self, from: Data(record.spec.utf8))
+            var parameters = [
+                "epochs": String(spec.fit.epochs), "batch_size": String(spec.fit.batchSize), "seed": String(spec.fit.seed),
+                "optimizer": spec.compile.optimizer.type, "loss": spec.compile.loss.rawValue,
+                "train_rows": record.trainRows, "job_id": id,
+            ]
+            parameters["validation_rows"] = record.validationRows
+            let run = RunRecord(
+                id: UUID().uuidString.lowercased(), jobID: id, model: record.model, parameters: parameters,
+                history: HistoryCoding.encode(job.lifecycle.history), finalMetrics: finalMetrics,
+                datasetName: dataset.name, datasetVersion: dataset.version, datasetSHA256: dataset.sha256, createdAt: Date())
+            try await store.createRun(run)
+            let version = try await store.createVersion(
+                model: record.model, artifactSHA256: sha, sizeBytes: size, spec: record.spec, metrics: finalMetrics,
+                lineage: Lineage(runID: run.id, datasetName: dataset.name, datasetVersion: dataset.version,
+                                 datasetSHA256: dataset.sha256, parameters: parameters),
+                createdBy: record.createdBy)
+            logger.info("job succeeded", metadata: ["job": "\(id)", "model": "\(record.model)", "version": "\(version.version)"])
+            await apply(id) { $0.registered(version: version.version, at: Date()) }
+        } catch {
+            let reason = (error as? JobRunFailure)?.description
+                ?? (error as? RegistryError).map { "cannot register the trained model: \($0)" }
+                ?? "cannot register the trained model"
+            logger.error("job registration failed", metadata: ["job": "\(id)", "error": "\(error)"])
+            await apply(id) { $0.registrationFailed(reason, at: Date()) }
+        }
+    }
+
+    /// Forgets a finished job, removes its scratch files and starts the next.
+    func cleanUp(_ id: String) {
+        for timer in active[id]?.timers ?? [] { timer.cancel() }
+        active[id] = nil
+        try? FileManager.default.removeItem(at: scratch(for: id))
+        startNext()
+    }
+}
+
+/// Runs blocking file work off the cooperative thread pool.
+func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
+}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import TernData
+import TernFormats
+import TernNN
+import TernServing
+import TernTensor
+
+/// `tern worker`: the training process the server starts for each job. It
+/// speaks JSON lines on standard output (see ``WorkerMessage``) and stops
+/// between batches on SIGTERM.
+struct Worker: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train one job for the server, reporting progress as JSON lines (internal).",
+        discussion: """
+            Example: tern worker --spec spec.json --images images.idx --labels labels.idx \
+            --train 0:8000 --validation 8000:10000 --output model.tern
+            """)
+
+    @Option(help: "The model spec (JSON).") var spec: String
+    @Option(help: "IDX file of images (gzip or raw).") var images: String
+    @Option(help: "IDX file of labels (gzip or raw).") var labels: String
+    @Option(help: "Training rows, start:end (half-open).") var train: String
+    @Option(help: "Validation rows, start:end.") var validation: String?
+    @Option(help: "Where to write the model artifact.") var output: String
+    @Option(name: .customLong("memory-limit-mb"), help: "Address-space limit for this process, in MiB.") var memoryLimitMB: Int?
+    @Option(name: .customLong("dataset-name"), help: "The dataset name recorded in the artifact's lineage.") var datasetName = "dataset"
+
+    func run() throws {
+        let stop = StopFlag()
+        let signals = installTerminationHandler(stop)
+        defer { signals.forEach { $0.cancel() } }
+        let out = MessageWriter()
+        do {
+            if let memoryLimitMB { try applyMemoryLimit(megabytes: memoryLimitMB) }
+            let spec = try loadSpec()
+            let all = try loadData()
+            let trainSet = try slice(all, train, field: "train")
+            let validationSet = try validation.map { try slice(all, $0, field: "validation") }
+            if stop.isSet { throw NNError.cancelled }
+            let model = try TernModel.train(
+                spec: spec, train: trainSet, validation: validationSet, datasetName: datasetName,
+                trainRows: train, validationRows: validation,
+                shouldStop: { stop.isSet }, onEvent: out.handle)
+            if stop.isSet { throw NNError.cancelled }
+            try model.save(to: URL(fileURLWithPath: output))
+            out.write(.done(metrics: model.training?.finalMetrics ?? [:]))
+        } catch NNError.cancelled {
+            out.write(.cancelled)
+            throw ExitCode(143)
+        } catch {
+            out.write(.error(oneLine(error)))
+            throw ExitCode(1)
+        }
+    }
+
+    private func loadSpec() throws -> ModelSpec {
+        guard let data = FileManager.default.contents(atPath: spec) else { throw CLIError("cannot read the model spec") }
+        do { return try JSONDecoder().decode(ModelSpec.self, from: data) } catch {
+            throw CLIError("invalid model spec: \(describe(error))")
+        }
+    }
+
+    /// Images `(n, ...)` as bytes and labels `(n)` as bytes or 32-bit integers.
+    private func loadData() throws -> LabeledImages {
+        let imageTensor = try IDX.read(contentsOf: URL(fileURLWithPath: images)).uint8Tensor()
+        let labelTensor: Tensor<Int32>
+        switch try IDX.read(contentsOf: URL(fileURLWithPath: labels)) {
+        case let .uint8(raw):
+            var converted = Tensor<Int32>(uninitialized: raw.shape)
+            converted.withUnsafeMutableBufferPointer { dst in
+                raw.withUnsafeBufferPointer { src in for i in 0..<src.count { dst[i] = Int32(src[i]) } }
+            }
+            labelTensor = converted
+        case let .int32(t):
+            labelTensor = t
+        case .float32:
+            throw CLIError("labels must be unsigned bytes or 32-bit integers, not floats")
+        }
+        return try LabeledImages(images: imageTensor, labels: labelTensor)
+    }
+
+    private func slice(_ data: LabeledImages, _ text: String, field: String) throws -> LabeledImages {
+        do { return try data.slice(RowRange(parsing: text)) } catch { throw CLIError("\(field): \(error)") }
+    }
+}
+
+/// Set from a signal handler's dispatch source, read between batches.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
+
+/// Routes SIGTERM (and SIGINT) to `flag` instead of ending the process, so
+/// training can stop cleanly between batches.
+func installTerminationHandler(_ flag: StopFlag) -> [any DispatchSourceSignal] {
+    [SIGTERM, SIGINT].map { number in
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { flag.set() }
+        source.resume()
+        return source
+    }
+}
+
+/// Lowers this process's address-space limit (`RLIMIT_AS`) to `megabytes` MiB.
+func applyMemoryLimit(megabytes: Int) throws {
+    guard megabytes > 0, megabytes <= 1 << 30 else { throw CLIError("--memory-limit-mb must be between 1 and \(1 << 30)") }
+    let bytes = rlim_t(megabytes) << 20
+    var limit = rlimit()
+    #if os(Linux)
+    let resource = __rlimit_resource_t(RLIMIT_AS.rawValue)
+    #else
+    let resource = RLIMIT_AS
+    #endif
+    guard getrlimit(resource, &limit) == 0 else { throw CLIError("cannot read the memory limit") }
+    limit.rlim_cur = min(bytes, limit.rlim_max)
+    limit.rlim_max = limit.rlim_cur
+    guard setrlimit(resource, &limit) == 0 else { throw CLIError("cannot set the memory limit") }
+}
+
+/// Writes ``WorkerMessage``s to standard output, one line each, unbuffered;
+/// batch progress at most about ten times a second.
+final class MessageWriter {
+    private var lastBatch: ContinuousClock.Instant?
+
+    func write(_ message: WorkerMessage) {
+        FileHandle.standardOutput.write(Data((message.jsonLine + "\n").utf8))
+    }
+
+    func handle(_ event: TrainingEvent) {
+        switch event {
+        case let .batchEnd(epoch, step, steps, metrics):
+            let now = ContinuousClock.now
+            if step != steps, let lastBatch, now - lastBatch < .milliseconds(100) { return }
+            lastBatch = now
+            let values = Dictionary(metrics, uniquingKeysWith: { _, last in last })
+            write(.batch(JobProgress(epoch: epoch, step: step, steps: steps, metrics: values)))
+        case let .epochEnd(record, _):
+            write(.epoch(record))
+        }
+    }
+}
