@@ -61,8 +61,9 @@ public actor JobRunner {
         self.logger = logger
     }
 
-    /// At server start: fails the jobs a previous server left unfinished,
-    /// then runs whatever is queued. Later calls do nothing.
+    /// At server start: marks the jobs a previous server was running failed
+    /// (``RegistryStore/failUnfinishedJobs(reason:)``), then runs whatever is
+    /// still queued, oldest first. Later calls do nothing.
     public func start() async {
         guard !started else { return }
         started = true

@@ -28,7 +28,7 @@ import TernServing
     /// The application with a `deploy` and a `read` key, and MNIST as dataset `mnist`.
     struct Harness {
         let directory: URL
-        let store = JobTestStore()
+        let store: SQLiteRegistryStore
         let services: ServerServices
         let deployKey: String
         let readKey: String
@@ -36,6 +36,7 @@ import TernServing
         init() async throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-job-routes-\(UUID().uuidString)")
             let artifacts = try ArtifactStore(root: directory.appendingPathComponent("artifacts"))
+            store = try SQLiteRegistryStore(path: directory.appendingPathComponent("registry.sqlite"))
             let mnist = JobRoutesTests.root.deletingLastPathComponent().appendingPathComponent("shared/data/mnist")
             let images = try #require(FileManager.default.contents(atPath: mnist.appendingPathComponent("t10k-images-idx3-ubyte.gz").path))
             let labels = try #require(FileManager.default.contents(atPath: mnist.appendingPathComponent("t10k-labels-idx1-ubyte.gz").path))

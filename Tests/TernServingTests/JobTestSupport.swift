@@ -4,7 +4,7 @@ import Testing
 import TernRegistry
 @testable import TernServing
 
-/// A runner over an in-memory store and a temporary artifact store holding
+/// A runner over a SQLite registry and a temporary artifact store holding
 /// the MNIST test set (10,000 rows) as dataset `mnist` version 1.
 struct JobFixture {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -26,16 +26,16 @@ struct JobFixture {
     }()
 
     let directory: URL
-    let store: JobTestStore
+    let store: SQLiteRegistryStore
     let artifacts: ArtifactStore
     let runner: JobRunner
     let dataset: DatasetRecord
 
     init(timeLimit: Duration = .seconds(60), memoryLimitMB: Int = 4096, concurrency: Int = 1,
-         noWorker: Bool = false, start: Bool = true, store: JobTestStore = JobTestStore()) async throws {
+         noWorker: Bool = false, start: Bool = true) async throws {
         let executable = try #require(Self.tern, "the tern executable is not built")
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-jobs-\(UUID().uuidString)")
-        self.store = store
+        store = try SQLiteRegistryStore(path: directory.appendingPathComponent("registry.sqlite"))
         artifacts = try ArtifactStore(root: directory.appendingPathComponent("artifacts"))
         let images = try #require(FileManager.default.contents(atPath: Self.mnist.appendingPathComponent("t10k-images-idx3-ubyte.gz").path))
         let labels = try #require(FileManager.default.contents(atPath: Self.mnist.appendingPathComponent("t10k-labels-idx1-ubyte.gz").path))
@@ -99,6 +99,11 @@ struct JobFixture {
             if case .progress = event { return }
             if case .finished = event { return }
         }
+    }
+
+    /// Versions of model `mnist` (none when the model does not exist).
+    func versionCount() async throws -> Int {
+        do { return try await store.versions(model: "mnist").count } catch RegistryError.notFound { return 0 }
     }
 
     func remove() {
