@@ -25,7 +25,7 @@ func exampleModel(seed: UInt64) throws -> TernModel {
 /// aliases `production` → 1 and `staging` → 2, plus keys of every scope.
 struct Fixture {
     let services: ServerServices
-    let store: InMemoryStore
+    let store: SQLiteRegistryStore
     /// The models registered as versions 1, 2 and 3.
     let models: [Int: TernModel]
     let adminKey: String
@@ -37,7 +37,7 @@ struct Fixture {
     static func make(loaded: [Int] = [1, 2], runtime: ModelRuntime = ModelRuntime(), configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> Fixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-server-tests-\(UUID().uuidString)")
         let artifacts = try ArtifactStore(root: directory.appendingPathComponent("artifacts"))
-        let store = InMemoryStore()
+        let store = try SQLiteRegistryStore(path: directory.appendingPathComponent("registry.sqlite"))
         var models: [Int: TernModel] = [:]
         for version in 1...3 {
             let model = try exampleModel(seed: UInt64(version))
@@ -64,7 +64,11 @@ struct Fixture {
             keys[scope] = text
         }
         let services = ServerServices(configuration: configuration, store: store, artifacts: artifacts, runtime: runtime,
-                                      jobs: JobRunner(), logger: Logger(label: "tern-test"))
+                                      jobs: JobRunner(store: store, artifacts: artifacts, workerExecutable: nil,
+                                                      scratchDirectory: directory.appendingPathComponent("scratch"),
+                                                      timeLimit: .seconds(60), memoryLimitMB: 4096, concurrency: 1,
+                                                      logger: Logger(label: "tern-test")),
+                                      logger: Logger(label: "tern-test"))
         return Fixture(services: services, store: store, models: models, adminKey: keys[.admin] ?? "", deployKey: keys[.deploy] ?? "",
                        predictKey: keys[.predict] ?? "", readKey: keys[.read] ?? "", directory: directory)
     }
