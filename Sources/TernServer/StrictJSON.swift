@@ -28,12 +28,26 @@ struct StrictObject {
 
     /// A field that must be present (and not null).
     func required<T: Decodable>(_ key: String, as type: T.Type = T.self) throws -> T {
-        try container.decode(T.self, forKey: JSONKey(key))
+        try naming(key, T.self) { try container.decode(T.self, forKey: JSONKey(key)) }
     }
 
     /// A field that may be absent or null.
     func optional<T: Decodable>(_ key: String, as type: T.Type = T.self) throws -> T? {
-        try container.decodeIfPresent(T.self, forKey: JSONKey(key))
+        try naming(key, T.self) { try container.decodeIfPresent(T.self, forKey: JSONKey(key)) }
+    }
+
+    /// Names the field when the decoder reports a value it cannot represent
+    /// (`1.5` or `1e40` for an integer) with an error of its own that has no
+    /// coding path.
+    private func naming<T, R>(_ key: String, _ type: T.Type, _ body: () throws -> R) throws -> R {
+        do { return try body() } catch let error as DecodingError {
+            throw error
+        } catch let error as APIError {
+            throw error
+        } catch {
+            let expected = T.self == Int.self ? "should be an integer" : "has an invalid value"
+            throw APIError(.badRequest, "invalid JSON body: '\(key)' \(expected)")
+        }
     }
 }
 

@@ -20,7 +20,7 @@ import TernTensor
 
     @Test(.enabled(if: haveMNIST)) func uploadMNISTIDX() async throws {
         let images = try Fixtures.mnistFile(Self.images), labels = try Fixtures.mnistFile(Self.labels)
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             let form = multipart([("images", images), ("labels", labels)])
             let created = try await call(client, .post, "/api/v1/datasets?name=mnist&kind=idx", key: h.deploy,
                                          body: form.body, contentType: form.contentType)
@@ -62,7 +62,7 @@ import TernTensor
 
     @Test func uploadSmallRawIDX() async throws {
         let images = try idx([3, 4, 5]), labels = try idx([3])
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             let form = multipart([("labels", labels), ("images", images)])
             let created = try await call(client, .post, "/api/v1/datasets?name=tiny&kind=idx", key: h.deploy,
                                          body: form.body, contentType: form.contentType)
@@ -91,7 +91,7 @@ import TernTensor
             ([("images", images), ("labels", labels), ("extra", labels)], "unexpected multipart part 'extra'"),
             ([("images", []), ("labels", labels)], "images: the file is empty"),
         ]
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             let before = try await h.snapshot()
             for c in cases {
                 let form = multipart(c.parts)
@@ -120,7 +120,7 @@ import TernTensor
     }
 
     @Test func uploadCSV() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             let csv = Array("a, b,\"label\"\r\n1,2,0\n\n3,4,1\n   \n5,6,1\n".utf8)
             let created = try await call(client, .post, "/api/v1/datasets?name=table&kind=csv", key: h.deploy, body: csv, contentType: "text/csv")
             #expect(created.status == .created, "\(created.error)")
@@ -139,7 +139,7 @@ import TernTensor
     }
 
     @Test func unknownDatasetIs404() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             #expect(try await call(client, .get, "/api/v1/datasets/none", key: h.read).status == .notFound)
             #expect(try await call(client, .delete, "/api/v1/datasets/none/versions/1", key: h.deploy).status == .notFound)
             #expect(try await call(client, .delete, "/api/v1/datasets/none/versions/0", key: h.deploy).status == .badRequest)
@@ -148,7 +148,7 @@ import TernTensor
 
     @Test func oversizedDatasetIs413() async throws {
         let images = try idx([50, 28, 28]), labels = try idx([50])
-        try await RegistryHarness.run(maxBodyBytes: 16 * 1024) { client, h in
+        try await RegistryHarness.run(maxBodyBytes: 16 * 1024) { client, h async throws in
             let form = multipart([("images", images), ("labels", labels)])
             let response = try await call(client, .post, "/api/v1/datasets?name=big&kind=idx", key: h.deploy, body: form.body, contentType: form.contentType)
             #expect(response.status == .contentTooLarge)

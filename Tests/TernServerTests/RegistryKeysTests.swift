@@ -8,7 +8,7 @@ import TernRegistry
 /// API key management of the registry API.
 @Suite struct RegistryKeysTests {
     @Test func createListUseAndRevokeAKey() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             let created = try await call(client, .post, "/api/v1/keys", key: h.admin, json: #"{"name": "ci deploy", "scope": "deploy"}"#)
             #expect(created.status == .created)
             let text = try #require(created.json["key"] as? String)
@@ -35,7 +35,7 @@ import TernRegistry
     }
 
     @Test func badKeyRequests() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             let before = try await h.snapshot()
             for (body, message) in [(#"{"name": "x", "scope": "root"}"#, "'scope' must be one of admin, deploy, predict, read"),
                                     (#"{"name": "x"}"#, "missing 'scope'"),

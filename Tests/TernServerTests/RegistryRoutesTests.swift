@@ -8,7 +8,7 @@ import TernRegistry
 /// Models, authentication, scopes and name validation of the registry API.
 @Suite struct RegistryRoutesTests {
     @Test func createListGetUpdateDeleteModel() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             let created = try await call(client, .post, "/api/v1/models", key: h.deploy,
                                          json: #"{"name": "mnist", "description": "digits", "tags": {"team": "vision"}}"#)
             #expect(created.status == .created)
@@ -47,7 +47,7 @@ import TernRegistry
     }
 
     @Test func duplicateModelIs409() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             #expect(try await call(client, .post, "/api/v1/models", key: h.deploy, json: #"{"name": "m"}"#).status == .created)
             let before = try await h.snapshot()
             let again = try await call(client, .post, "/api/v1/models", key: h.deploy, json: #"{"name": "m", "description": "x"}"#)
@@ -74,7 +74,7 @@ import TernRegistry
         ("", "must be a JSON object"),
     ])
     func badCreateBodiesAre400(body: String, message: String) async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             let before = try await h.snapshot()
             let response = try await call(client, .post, "/api/v1/models", key: h.deploy, json: body)
             #expect(response.status == .badRequest)
@@ -85,7 +85,7 @@ import TernRegistry
     }
 
     @Test func badPatchBodiesAre400() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             _ = try await call(client, .post, "/api/v1/models", key: h.deploy, json: #"{"name": "m", "description": "d"}"#)
             let before = try await h.snapshot()
             for (body, message) in [(#"{"description": 3}"#, "'description' should be a string"),
@@ -102,7 +102,7 @@ import TernRegistry
     }
 
     @Test func unknownModelIs404() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             for (method, uri) in [(HTTPRequest.Method.get, "/api/v1/models/nope"), (.delete, "/api/v1/models/nope"),
                                   (.get, "/api/v1/models/nope/versions"), (.get, "/api/v1/models/nope/aliases"),
                                   (.get, "/api/v1/models/nope/versions/1"), (.get, "/api/v1/models/nope/versions/1/artifact")] {
@@ -119,7 +119,7 @@ import TernRegistry
     @Test(arguments: ["..", "%2e%2e", "..%2fetc", "%2E%2E%2Fx", ".hidden", "a%20b", "a%00", "-x",
                       String(repeating: "a", count: 65)])
     func pathLikeNamesAre400(name: String) async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             let before = try await h.snapshot()
             for (method, uri) in [(HTTPRequest.Method.get, "/api/v1/models/\(name)"), (.delete, "/api/v1/models/\(name)"),
                                   (.get, "/api/v1/models/\(name)/versions"), (.get, "/api/v1/datasets/\(name)"),
@@ -133,7 +133,7 @@ import TernRegistry
     }
 
     @Test func missingOrInvalidKeyIs401() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             for (method, uri) in [(HTTPRequest.Method.get, "/api/v1/models"), (.post, "/api/v1/models"), (.get, "/api/v1/keys"),
                                   (.get, "/api/v1/datasets"), (.delete, "/api/v1/models/m")] {
                 #expect(try await call(client, method, uri, key: nil).status == .unauthorized, "\(method) \(uri)")
@@ -145,7 +145,7 @@ import TernRegistry
     }
 
     @Test func narrowScopeIs403() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             let before = try await h.snapshot()
             for key in [h.read, h.predict] {
                 let response = try await call(client, .post, "/api/v1/models", key: key, json: #"{"name": "m"}"#)
@@ -160,7 +160,7 @@ import TernRegistry
     }
 
     @Test func deletingAModelWithALoadedVersionNeedsForce() async throws {
-        try await RegistryHarness.run(loaded: [LoadedVersion(model: "m", version: 1)]) { client, h in
+        try await RegistryHarness.run(loaded: [LoadedVersion(model: "m", version: 1)]) { client, h async throws in
             _ = try await call(client, .post, "/api/v1/models", key: h.deploy, json: #"{"name": "m"}"#)
             let upload = try await call(client, .post, "/api/v1/models/m/versions", key: h.deploy,
                                         body: try Fixtures.artifact(), contentType: "application/octet-stream")

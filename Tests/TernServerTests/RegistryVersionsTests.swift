@@ -13,7 +13,7 @@ import TernRegistry
     }
 
     @Test func uploadRawArtifactThenReadItBack() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             try await createModel(client, h)
             let bytes = try Fixtures.artifact(trained: true)
             let model = try TernModel(artifact: bytes)
@@ -57,7 +57,7 @@ import TernRegistry
     }
 
     @Test func uploadMultipartArtifact() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             try await createModel(client, h)
             let bytes = try Fixtures.artifact(seed: 2)
             let form = multipart([("artifact", bytes)])
@@ -75,7 +75,7 @@ import TernRegistry
     }
 
     @Test func flippedByteIs400AndNothingIsStored() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             try await createModel(client, h)
             var bytes = try Fixtures.artifact()
             bytes[bytes.count - 100] ^= 0x01
@@ -91,7 +91,7 @@ import TernRegistry
     }
 
     @Test func badUploadsAre400() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             try await createModel(client, h)
             let good = try Fixtures.artifact()
             let before = try await h.snapshot()
@@ -123,7 +123,7 @@ import TernRegistry
     }
 
     @Test func oversizedBodyIs413() async throws {
-        try await RegistryHarness.run(maxBodyBytes: 64 * 1024) { client, h in
+        try await RegistryHarness.run(maxBodyBytes: 64 * 1024) { client, h async throws in
             try await createModel(client, h)
             let before = try await h.snapshot()
             let response = try await call(client, .post, "/api/v1/models/mnist/versions", key: h.deploy,
@@ -139,7 +139,7 @@ import TernRegistry
     }
 
     @Test func unknownAndBadVersionsAre404Or400() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             try await createModel(client, h)
             #expect(try await call(client, .get, "/api/v1/models/mnist/versions/7", key: h.read).status == .notFound)
             #expect(try await call(client, .get, "/api/v1/models/mnist/versions/staging", key: h.read).status == .notFound)
@@ -153,7 +153,7 @@ import TernRegistry
     }
 
     @Test func aliasesMoveResolveAndBlockDeletion() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             try await createModel(client, h)
             for seed in [1, 2] as [UInt64] {
                 let r = try await call(client, .post, "/api/v1/models/mnist/versions", key: h.deploy,
@@ -199,14 +199,17 @@ import TernRegistry
     }
 
     @Test func badAliasRequests() async throws {
-        try await RegistryHarness.run { client, h in
+        try await RegistryHarness.run { client, h async throws in
             try await createModel(client, h)
             _ = try await call(client, .post, "/api/v1/models/mnist/versions", key: h.deploy, body: try Fixtures.artifact(),
                                contentType: "application/octet-stream")
             let before = try await h.snapshot()
             let cases: [(String, String, HTTPResponse.Status, String)] = [
                 ("production", #"{"version": "1"}"#, .badRequest, "'version' should be an integer"),
-                ("production", #"{"version": 1.5}"#, .badRequest, "version"),
+                ("production", #"{"version": 1.5}"#, .badRequest, "'version' should be an integer"),
+                ("production", #"{"version": 1e40}"#, .badRequest, "'version' should be an integer"),
+                ("production", #"{"version": null}"#, .badRequest, "'version' should be an integer, not null"),
+                ("production", #"[1]"#, .badRequest, "must be a JSON object"),
                 ("production", #"{}"#, .badRequest, "missing 'version'"),
                 ("production", #"{"version": 1, "note": "x"}"#, .badRequest, "unknown field 'note'"),
                 ("production", #"{"version": 0}"#, .badRequest, "positive"),
