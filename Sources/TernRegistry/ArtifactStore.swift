@@ -77,12 +77,15 @@ public struct ArtifactStore: Sendable {
         try? FileManager.default.removeItem(at: url)
     }
 
-    /// Total bytes of stored blobs.
+    /// Total bytes of stored blobs (regular files outside `tmp`; directories
+    /// and temporary files are not counted).
     public func totalBytes() -> Int {
-        guard let e = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.fileSizeKey]) else { return 0 }
+        let keys: [URLResourceKey] = [.fileSizeKey, .isRegularFileKey]
+        guard let e = FileManager.default.enumerator(at: root, includingPropertiesForKeys: keys) else { return 0 }
         var total = 0
         for case let url as URL in e where url.deletingLastPathComponent().lastPathComponent != "tmp" {
-            total += (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0
+            guard let values = try? url.resourceValues(forKeys: Set(keys)), values.isRegularFile == true else { continue }
+            total += values.fileSize ?? 0
         }
         return total
     }
