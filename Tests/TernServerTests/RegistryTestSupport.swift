@@ -25,9 +25,9 @@ func makeServices(configuration: ServerConfiguration, store: any RegistryStore, 
                    logger: Logger(label: "tern.tests"))
 }
 
-/// The registry store the tests use.
+/// The registry store the tests use: SQLite in the test's data directory.
 func makeStore(directory: URL) throws -> any RegistryStore {
-    InMemoryRegistryStore()
+    try SQLiteRegistryStore(path: directory.appendingPathComponent("registry.sqlite"))
 }
 
 /// A fake runtime reporting fixed loaded versions.
