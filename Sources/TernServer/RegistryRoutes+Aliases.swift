@@ -19,13 +19,13 @@ extension RegistryRoutes {
         api.delete("models/:name/aliases/:alias") { _, context in try await deleteAlias(context) }
     }
 
-    static func aliasJSON(_ a: AliasRecord) -> JSONValue {
+    static func aliasJSON(_ a: AliasRecord) -> RegistryJSON {
         [
             "model": .string(a.model),
             "alias": .string(a.alias),
             "version": .int(a.version),
-            "updated_at": JSONValue(a.updatedAt),
-            "updated_by": JSONValue(a.updatedBy),
+            "updated_at": RegistryJSON(a.updatedAt),
+            "updated_by": RegistryJSON(a.updatedBy),
         ]
     }
 
@@ -39,7 +39,7 @@ extension RegistryRoutes {
         guard body.version > 0 else { throw APIError(.badRequest, "'version' must be a positive integer") }
         _ = try await store.version(model: model, version: body.version)
         let record = try await store.setAlias(model: model, alias: alias, version: body.version, by: context.identity?.id)
-        return try jsonResponse(RegistryRoutes.aliasJSON(record))
+        return try registryResponse(RegistryRoutes.aliasJSON(record))
     }
 
     func listAliases(_ context: TernRequestContext) async throws -> Response {
@@ -47,10 +47,10 @@ extension RegistryRoutes {
         let model = try await existingModel(context)
         let aliases = try await store.aliases(model: model).sorted { $0.alias < $1.alias }
         let history = try await store.aliasHistory(model: model)
-        return try jsonResponse([
+        return try registryResponse([
             "aliases": .array(aliases.map(RegistryRoutes.aliasJSON)),
             "history": .array(history.map { e in
-                ["alias": .string(e.alias), "version": JSONValue(e.version), "at": JSONValue(e.at), "by": JSONValue(e.by)]
+                ["alias": .string(e.alias), "version": RegistryJSON(e.version), "at": RegistryJSON(e.at), "by": RegistryJSON(e.by)]
             }),
         ])
     }

@@ -10,7 +10,7 @@ struct DatasetUpload {
     /// Role → file bytes as uploaded, in role order.
     let files: [(role: String, bytes: [UInt8])]
     let rows: Int
-    let schema: JSONValue
+    let schema: RegistryJSON
 }
 
 extension RegistryRoutes {
@@ -21,17 +21,17 @@ extension RegistryRoutes {
         api.delete("datasets/:name/versions/:version") { _, context in try await deleteDataset(context) }
     }
 
-    static func datasetJSON(_ d: DatasetRecord) -> JSONValue {
+    static func datasetJSON(_ d: DatasetRecord) -> RegistryJSON {
         [
             "name": .string(d.name),
             "version": .int(d.version),
             "kind": .string(d.kind.rawValue),
             "rows": .int(d.rows),
-            "schema": JSONValue(parsing: d.schema),
-            "files": JSONValue(d.files),
+            "schema": RegistryJSON(parsing: d.schema),
+            "files": RegistryJSON(d.files),
             "sha256": .string(d.sha256),
-            "created_at": JSONValue(d.createdAt),
-            "created_by": JSONValue(d.createdBy),
+            "created_at": RegistryJSON(d.createdAt),
+            "created_by": RegistryJSON(d.createdBy),
         ]
     }
 
@@ -85,7 +85,7 @@ extension RegistryRoutes {
                 throw error
             }
         }
-        return try jsonResponse(RegistryRoutes.datasetJSON(record), status: .created)
+        return try registryResponse(RegistryRoutes.datasetJSON(record), status: .created)
     }
 
     /// Parses both IDX files (gzip or raw): images of rank 3, labels of
@@ -142,7 +142,7 @@ extension RegistryRoutes {
     func listDatasets(_ context: TernRequestContext) async throws -> Response {
         try context.require(.read)
         let datasets = try await store.datasets().sorted { ($0.name, $0.version) < ($1.name, $1.version) }
-        return try jsonResponse(["datasets": .array(datasets.map(RegistryRoutes.datasetJSON))])
+        return try registryResponse(["datasets": .array(datasets.map(RegistryRoutes.datasetJSON))])
     }
 
     /// The latest version, or `?version=N`.
@@ -151,7 +151,7 @@ extension RegistryRoutes {
         try RegistryRoutes.checkQuery(request, allowed: ["version"])
         let name = try name(context, "name", kind: "dataset")
         let version = try request.uri.queryParameters["version"].map { try RegistryRoutes.versionNumber($0) }
-        return try jsonResponse(RegistryRoutes.datasetJSON(try await store.dataset(name: name, version: version)))
+        return try registryResponse(RegistryRoutes.datasetJSON(try await store.dataset(name: name, version: version)))
     }
 
     /// Deletes one version and the files no longer referenced.

@@ -26,13 +26,13 @@ extension RegistryRoutes {
     }
 
     /// A key without its secret or hash.
-    static func keyJSON(_ k: KeyRecord) -> JSONValue {
+    static func keyJSON(_ k: KeyRecord) -> RegistryJSON {
         [
             "id": .string(k.id),
             "name": .string(k.name),
             "scope": .string(k.scope.rawValue),
-            "created_at": JSONValue(k.createdAt),
-            "revoked_at": JSONValue(k.revokedAt),
+            "created_at": RegistryJSON(k.createdAt),
+            "revoked_at": RegistryJSON(k.revokedAt),
         ]
     }
 
@@ -46,19 +46,19 @@ extension RegistryRoutes {
         }
         let (text, record) = APIKeys.generate(name: body.name, scope: body.scope)
         try await store.createKey(record)
-        return try jsonResponse([
+        return try registryResponse([
             "id": .string(record.id),
             "name": .string(record.name),
             "scope": .string(record.scope.rawValue),
             "key": .string(text),
-            "created_at": JSONValue(record.createdAt),
+            "created_at": RegistryJSON(record.createdAt),
         ], status: .created)
     }
 
     func listKeys(_ context: TernRequestContext) async throws -> Response {
         try context.require(.admin)
         let keys = try await store.keys().sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
-        return try jsonResponse(["keys": .array(keys.map(RegistryRoutes.keyJSON))])
+        return try registryResponse(["keys": .array(keys.map(RegistryRoutes.keyJSON))])
     }
 
     /// Revokes a key (it stays listed, with `revoked_at`).

@@ -59,17 +59,17 @@ extension RegistryRoutes {
 
     /// A model with its latest version and aliases (and, for the detail
     /// view, a summary of its versions).
-    func modelJSON(_ model: ModelRecord, withVersions: Bool) async throws -> JSONValue {
+    func modelJSON(_ model: ModelRecord, withVersions: Bool) async throws -> RegistryJSON {
         let versions = try await store.versions(model: model.name)
         let aliases = try await store.aliases(model: model.name)
-        var json: [String: JSONValue] = [
+        var json: [String: RegistryJSON] = [
             "name": .string(model.name),
             "description": .string(model.description),
-            "tags": JSONValue(model.tags),
-            "created_at": JSONValue(model.createdAt),
-            "updated_at": JSONValue(model.updatedAt),
-            "latest_version": JSONValue(versions.map(\.version).max()),
-            "aliases": .object(Dictionary(aliases.map { ($0.alias, JSONValue.int($0.version)) }, uniquingKeysWith: { a, _ in a })),
+            "tags": RegistryJSON(model.tags),
+            "created_at": RegistryJSON(model.createdAt),
+            "updated_at": RegistryJSON(model.updatedAt),
+            "latest_version": RegistryJSON(versions.map(\.version).max()),
+            "aliases": .object(Dictionary(aliases.map { ($0.alias, RegistryJSON.int($0.version)) }, uniquingKeysWith: { a, _ in a })),
         ]
         if withVersions {
             json["versions"] = .array(versions.sorted { $0.version < $1.version }.map { v in
@@ -77,9 +77,9 @@ extension RegistryRoutes {
                     "version": .int(v.version),
                     "artifact_sha256": .string(v.artifactSHA256),
                     "size_bytes": .int(v.sizeBytes),
-                    "metrics": JSONValue(v.metrics),
-                    "created_at": JSONValue(v.createdAt),
-                    "created_by": JSONValue(v.createdBy),
+                    "metrics": RegistryJSON(v.metrics),
+                    "created_at": RegistryJSON(v.createdAt),
+                    "created_by": RegistryJSON(v.createdBy),
                     "aliases": .array(aliases.filter { $0.version == v.version }.map(\.alias).sorted().map { .string($0) }),
                 ]
             })
@@ -93,23 +93,23 @@ extension RegistryRoutes {
         try Names.validate(body.name, kind: "model")
         try ModelMetadata.check(description: body.description, tags: body.tags)
         let model = try await store.createModel(name: body.name, description: body.description ?? "", tags: body.tags ?? [:])
-        return try jsonResponse(try await modelJSON(model, withVersions: false), status: .created,
+        return try registryResponse(try await modelJSON(model, withVersions: false), status: .created,
                                 headers: [.location: "/api/v1/models/\(model.name)"])
     }
 
     func listModels(_ context: TernRequestContext) async throws -> Response {
         try context.require(.read)
-        var list: [JSONValue] = []
+        var list: [RegistryJSON] = []
         for model in try await store.models().sorted(by: { $0.name < $1.name }) {
             list.append(try await modelJSON(model, withVersions: false))
         }
-        return try jsonResponse(["models": .array(list)])
+        return try registryResponse(["models": .array(list)])
     }
 
     func getModel(_ context: TernRequestContext) async throws -> Response {
         try context.require(.read)
         let model = try await store.model(try name(context, "name", kind: "model"))
-        return try jsonResponse(try await modelJSON(model, withVersions: true))
+        return try registryResponse(try await modelJSON(model, withVersions: true))
     }
 
     func updateModel(_ request: Request, _ context: TernRequestContext) async throws -> Response {
@@ -118,7 +118,7 @@ extension RegistryRoutes {
         let body = try await request.decodeJSONBody(UpdateModelRequest.self, configuration: services.configuration)
         try ModelMetadata.check(description: body.description, tags: body.tags)
         let updated = try await store.updateModel(model, description: body.description, tags: body.tags)
-        return try jsonResponse(try await modelJSON(updated, withVersions: true))
+        return try registryResponse(try await modelJSON(updated, withVersions: true))
     }
 
     /// Refused with 409 while a version is loaded, unless `?force=true`.

@@ -16,25 +16,25 @@ extension RegistryRoutes {
 
     /// A version as JSON: `spec` as an object, the aliases pointing at it,
     /// and the weights checksum when known.
-    func versionJSON(_ v: VersionRecord, aliases: [AliasRecord], weightsSHA256: String?) -> JSONValue {
-        let lineage: JSONValue = [
-            "run_id": JSONValue(v.lineage.runID),
-            "dataset_name": JSONValue(v.lineage.datasetName),
-            "dataset_version": JSONValue(v.lineage.datasetVersion),
-            "dataset_sha256": JSONValue(v.lineage.datasetSHA256),
-            "parameters": JSONValue(v.lineage.parameters),
+    func versionJSON(_ v: VersionRecord, aliases: [AliasRecord], weightsSHA256: String?) -> RegistryJSON {
+        let lineage: RegistryJSON = [
+            "run_id": RegistryJSON(v.lineage.runID),
+            "dataset_name": RegistryJSON(v.lineage.datasetName),
+            "dataset_version": RegistryJSON(v.lineage.datasetVersion),
+            "dataset_sha256": RegistryJSON(v.lineage.datasetSHA256),
+            "parameters": RegistryJSON(v.lineage.parameters),
         ]
         return [
             "model": .string(v.model),
             "version": .int(v.version),
             "artifact_sha256": .string(v.artifactSHA256),
-            "weights_sha256": JSONValue(weightsSHA256),
+            "weights_sha256": RegistryJSON(weightsSHA256),
             "size_bytes": .int(v.sizeBytes),
-            "spec": JSONValue(parsing: v.spec),
-            "metrics": JSONValue(v.metrics),
+            "spec": RegistryJSON(parsing: v.spec),
+            "metrics": RegistryJSON(v.metrics),
             "lineage": lineage,
-            "created_at": JSONValue(v.createdAt),
-            "created_by": JSONValue(v.createdBy),
+            "created_at": RegistryJSON(v.createdAt),
+            "created_by": RegistryJSON(v.createdBy),
             "aliases": .array(aliases.filter { $0.version == v.version }.map(\.alias).sorted().map { .string($0) }),
         ]
     }
@@ -87,7 +87,7 @@ extension RegistryRoutes {
                 throw error
             }
         }
-        return try jsonResponse(versionJSON(record, aliases: [], weightsSHA256: parsed.weightsChecksum), status: .created,
+        return try registryResponse(versionJSON(record, aliases: [], weightsSHA256: parsed.weightsChecksum), status: .created,
                                 headers: [.location: "/api/v1/models/\(model)/versions/\(record.version)"])
     }
 
@@ -113,7 +113,7 @@ extension RegistryRoutes {
         let model = try await existingModel(context)
         let aliases = try await store.aliases(model: model)
         let versions = try await store.versions(model: model).sorted { $0.version < $1.version }
-        return try jsonResponse(["versions": .array(versions.map { versionJSON($0, aliases: aliases, weightsSHA256: nil) })])
+        return try registryResponse(["versions": .array(versions.map { versionJSON($0, aliases: aliases, weightsSHA256: nil) })])
     }
 
     func getVersion(_ context: TernRequestContext) async throws -> Response {
@@ -121,7 +121,7 @@ extension RegistryRoutes {
         let model = try await existingModel(context)
         let record = try await store.version(model: model, version: try await resolveVersion(model: model, context))
         let weights = ArtifactHeader.weightsSHA256(artifacts, record.artifactSHA256)
-        return try jsonResponse(versionJSON(record, aliases: try await store.aliases(model: model), weightsSHA256: weights))
+        return try registryResponse(versionJSON(record, aliases: try await store.aliases(model: model), weightsSHA256: weights))
     }
 
     /// The artifact's bytes, verified against their checksum as read.

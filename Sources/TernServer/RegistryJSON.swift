@@ -6,14 +6,14 @@ import NIOCore
 /// A JSON document built in code: how the registry routes shape their
 /// responses (snake_case keys, ISO-8601 dates, explicit `null`s) and how a
 /// stored JSON text (a model spec, a dataset schema) is embedded as an object.
-enum JSONValue: Sendable, Equatable, Codable {
+enum RegistryJSON: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
     case int(Int)
     case double(Double)
     case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
+    case array([RegistryJSON])
+    case object([String: RegistryJSON])
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
@@ -27,10 +27,10 @@ enum JSONValue: Sendable, Equatable, Codable {
             self = .double(d)
         } else if let s = try? c.decode(String.self) {
             self = .string(s)
-        } else if let a = try? c.decode([JSONValue].self) {
+        } else if let a = try? c.decode([RegistryJSON].self) {
             self = .array(a)
         } else {
-            self = .object(try c.decode([String: JSONValue].self))
+            self = .object(try c.decode([String: RegistryJSON].self))
         }
     }
 
@@ -62,7 +62,7 @@ enum JSONValue: Sendable, Equatable, Codable {
     /// Parses stored JSON text; text that does not parse is kept as a string
     /// rather than failing the whole response.
     init(parsing text: String) {
-        self = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
+        self = (try? JSONDecoder().decode(RegistryJSON.self, from: Data(text.utf8))) ?? .string(text)
     }
 
     /// The JSON text, with sorted keys.
@@ -73,12 +73,12 @@ enum JSONValue: Sendable, Equatable, Codable {
     }
 }
 
-extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral,
+extension RegistryJSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral, ExpressibleByBooleanLiteral, ExpressibleByNilLiteral {
     init(stringLiteral value: String) { self = .string(value) }
     init(integerLiteral value: Int) { self = .int(value) }
-    init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-    init(dictionaryLiteral elements: (String, JSONValue)...) {
+    init(arrayLiteral elements: RegistryJSON...) { self = .array(elements) }
+    init(dictionaryLiteral elements: (String, RegistryJSON)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
     init(booleanLiteral value: Bool) { self = .bool(value) }
@@ -86,7 +86,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 }
 
 /// A JSON response (`application/json`) with `status`.
-func jsonResponse(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+func registryResponse(_ value: RegistryJSON, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
     var fields = headers
     fields[.contentType] = "application/json"
     return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try value.encoded())))
