@@ -53,7 +53,8 @@ public protocol RegistryStore: Sendable {
     func models() async throws -> [ModelRecord]
     func updateModel(_ name: String, description: String?, tags: [String: String]?) async throws -> ModelRecord
     /// Deletes the model with its versions, aliases and alias history.
-    /// - Returns: the artifact checksums no longer referenced by any version.
+    /// - Returns: the artifact checksums no longer referenced by any
+    ///   remaining version or dataset (safe to delete from the artifact store).
     func deleteModel(_ name: String) async throws -> [String]
 
     // Versions
@@ -63,7 +64,9 @@ public protocol RegistryStore: Sendable {
                        metrics: [String: Double], lineage: Lineage, createdBy: String?) async throws -> VersionRecord
     func version(model: String, version: Int) async throws -> VersionRecord
     func versions(model: String) async throws -> [VersionRecord]
-    /// - Returns: the artifact checksum if no other version references it.
+    /// Refuses with ``RegistryError/conflict(_:)`` (naming the alias) while
+    /// an alias points at the version.
+    /// - Returns: the artifact checksum if no other version or dataset references it.
     func deleteVersion(model: String, version: Int) async throws -> String?
     /// Every artifact checksum referenced by a version or a dataset.
     func referencedArtifacts() async throws -> Set<String>

@@ -1,4 +1,135 @@
+import Foundation
 import Hummingbird
+import TernRegistry
+import TernServing
 
-/// Placeholder, filled in by its own work item.
-func addRegistryRoutes(to router: Router<TernRequestContext>, _ services: ServerServices) {}
+/// A model version held in memory by the runtime.
+struct LoadedVersion: Hashable, Sendable {
+    let model: String
+    let version: Int
+}
+
+/// What the registry routes need from the runtime: which versions are
+/// loaded, so that deleting one of them is refused with 409.
+protocol LoadedVersionsSource: Sendable {
+    func loadedVersions() async -> [LoadedVersion]
+}
+
+extension ModelRuntime: LoadedVersionsSource {
+    /// The runtime on this branch is still a placeholder that loads nothing;
+    /// once it has `loaded()`, this becomes
+    /// `await loaded().map { LoadedVersion(model: $0.model, version: $0.version) }`.
+    nonisolated func loadedVersions() async -> [LoadedVersion] { [] }
+}
+
+/// The registry REST API under `/api/v1`: models, versions, aliases,
+/// datasets and API keys. GET routes need a `read` key, changes `deploy`,
+/// keys `admin`.
+func addRegistryRoutes(to router: Router<TernRequestContext>, _ services: ServerServices) {
+    addRegistryRoutes(to: router, services, loaded: services.runtime)
+}
+
+/// ``addRegistryRoutes(to:_:)`` with the source of loaded versions given
+/// (tests pass a fake runtime).
+func addRegistryRoutes(to router: Router<TernRequestContext>, _ services: ServerServices, loaded: any LoadedVersionsSource) {
+    let routes = RegistryRoutes(services: services, loaded: loaded)
+    let api = router.group("api/v1")
+    routes.addModelRoutes(to: api)
+    routes.addVersionRoutes(to: api)
+    routes.addAliasRoutes(to: api)
+    routes.addDatasetRoutes(to: api)
+    routes.addKeyRoutes(to: api)
+}
+
+/// The handlers of the registry API and what they share.
+struct RegistryRoutes: Sendable {
+    let services: ServerServices
+    let loaded: any LoadedVersionsSource
+    /// Serialises storing a blob with committing its row, and deleting rows
+    /// with removing their blobs, so a blob being re-uploaded is never
+    /// removed as unreferenced in between.
+    let blobs = SerialGate()
+
+    var store: any RegistryStore { services.store }
+    var artifacts: ArtifactStore { services.artifacts }
+
+    /// A validated model, alias or dataset name from the path (400 for
+    /// anything path-like: `..`, `%2e%2e`, slashes...).
+    func name(_ context: TernRequestContext, _ parameter: String, kind: String) throws -> String {
+        guard let raw = context.parameters.get(parameter) else { throw APIError(.badRequest, "missing \(kind) name") }
+        try Names.validate(raw, kind: kind)
+        return raw
+    }
+
+    /// The model named in the path, which must exist (404).
+    func existingModel(_ context: TernRequestContext) async throws -> String {
+        let model = try name(context, "name", kind: "model")
+        _ = try await store.model(model)
+        return model
+    }
+
+    /// A version number in a path or query (1...999,999,999).
+    static func versionNumber(_ text: Substring) throws -> Int {
+        guard !text.isEmpty, text.utf8.count <= 9, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              let number = Int(text), number > 0 else {
+            throw APIError(.badRequest, "a version is a positive integer")
+        }
+        return number
+    }
+
+    /// The version named by the `version` path parameter: digits, or an
+    /// alias resolved through the store.
+    func resolveVersion(model: String, _ context: TernRequestContext) async throws -> Int {
+        guard let text = context.parameters.get("version") else { throw APIError(.badRequest, "missing version") }
+        if let first = text.utf8.first, first >= 0x30 && first <= 0x39 {
+            return try RegistryRoutes.versionNumber(Substring(text))
+        }
+        try Names.validate(text, kind: "alias")
+        return try await store.alias(model: model, alias: text).version
+    }
+
+    /// The loaded versions of `model`, sorted.
+    func loadedVersions(of model: String) async -> [Int] {
+        await loaded.loadedVersions().filter { $0.model == model }.map(\.version).sorted()
+    }
+
+    /// Deletes the blobs in `candidates` that no version or dataset references.
+    /// Call inside ``blobs``.
+    func removeUnreferenced(_ candidates: [String]) async {
+        guard !candidates.isEmpty else { return }
+        do {
+            let referenced = try await store.referencedArtifacts()
+            for sha in Set(candidates) where !referenced.contains(sha) {
+                try artifacts.delete(sha)
+            }
+        } catch {
+            services.logger.warning("could not remove unreferenced artifacts", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Rejects query parameters outside `allowed`.
+    static func checkQuery(_ request: Request, allowed: [String]) throws {
+        for (key, _) in request.uri.queryParameters where !allowed.contains(String(key)) {
+            throw APIError(.badRequest, "unknown query parameter '\(key)'" + (allowed.isEmpty ? "" : " (allowed: \(allowed.joined(separator: ", ")))"))
+        }
+    }
+}
+
+/// A first-come first-served lock for async code.
+actor SerialGate {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    /// Runs `body` once every earlier caller has finished.
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        return try await body()
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import TernRegistry
 
@@ -90,5 +91,25 @@ final class SQLiteRegistryStoreTests {
         #expect(read.metrics["loss"] == .infinity && read.metrics["gain"] == -.infinity)
         #expect(read.metrics["odd"]?.isNaN == true && read.metrics["ok"] == 0.5)
         #expect(created.metrics["odd"]?.isNaN == true)
+    }
+
+    @Test(arguments: [ResultCode.SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_PRIMARYKEY, .SQLITE_CONSTRAINT_FOREIGNKEY,
+                      .SQLITE_BUSY, .SQLITE_FULL, .SQLITE_CORRUPT, .SQLITE_IOERR, .SQLITE_CONSTRAINT_NOTNULL])
+    func databaseErrorsBecomeRegistryErrorsWithoutSQL(_ code: ResultCode) {
+        let error = DatabaseError(resultCode: code, message: "constraint failed: models.name",
+                                  sql: "INSERT INTO models (name) VALUES (?)", arguments: ["secret"])
+        let mapped = SQLiteRegistryStore.mapped(error)
+        guard let registryError = mapped as? RegistryError else {
+            Issue.record("not a RegistryError: \(mapped)")
+            return
+        }
+        for leak in ["INSERT", "models", "secret", "constraint failed"] {
+            #expect(!registryError.description.contains(leak), "\(registryError)")
+        }
+    }
+
+    @Test func registryAndCancellationErrorsPassThrough() {
+        #expect(SQLiteRegistryStore.mapped(RegistryError.notFound("model 'm'")) as? RegistryError == .notFound("model 'm'"))
+        #expect(SQLiteRegistryStore.mapped(CancellationError()) is CancellationError)
     }
 }

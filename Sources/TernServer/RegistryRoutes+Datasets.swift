@@ -1,0 +1,170 @@
+import Crypto
+import Foundation
+import Hummingbird
+import TernData
+import TernRegistry
+
+/// A dataset checked and described, ready to store.
+struct DatasetUpload {
+    let kind: DatasetRecord.Kind
+    /// Role → file bytes as uploaded, in role order.
+    let files: [(role: String, bytes: [UInt8])]
+    let rows: Int
+    let schema: RegistryJSON
+}
+
+extension RegistryRoutes {
+    func addDatasetRoutes(to api: RouterGroup<TernRequestContext>) {
+        api.post("datasets") { request, context in try await createDataset(request, context) }
+        api.get("datasets") { _, context in try await listDatasets(context) }
+        api.get("datasets/:name") { request, context in try await getDataset(request, context) }
+        api.delete("datasets/:name/versions/:version") { _, context in try await deleteDataset(context) }
+    }
+
+    static func datasetJSON(_ d: DatasetRecord) -> RegistryJSON {
+        [
+            "name": .string(d.name),
+            "version": .int(d.version),
+            "kind": .string(d.kind.rawValue),
+            "rows": .int(d.rows),
+            "schema": RegistryJSON(parsing: d.schema),
+            "files": RegistryJSON(d.files),
+            "sha256": .string(d.sha256),
+            "created_at": RegistryJSON(d.createdAt),
+            "created_by": RegistryJSON(d.createdBy),
+        ]
+    }
+
+    /// `?name=...&kind=idx|csv`: IDX as multipart parts `images` and
+    /// `labels`, CSV as the raw body. Everything is validated before any
+    /// file is stored.
+    func createDataset(_ request: Request, _ context: TernRequestContext) async throws -> Response {
+        try context.require(.deploy)
+        try RegistryRoutes.checkQuery(request, allowed: ["name", "kind"])
+        guard let name = request.uri.queryParameters["name"].map(String.init) else {
+            throw APIError(.badRequest, "missing query parameter 'name'")
+        }
+        try Names.validate(name, kind: "dataset")
+        let kindText = request.uri.queryParameters["kind"].map(String.init)
+        guard let kindText, let kind = DatasetRecord.Kind(rawValue: kindText) else {
+            throw APIError(.badRequest, "query parameter 'kind' must be idx or csv")
+        }
+        let contentType = request.headers[.contentType]
+        let body = Array(try await request.collectBody(limit: services.configuration.maxBodyBytes).readableBytesView)
+        let upload: DatasetUpload
+        switch kind {
+        case .idx:
+            guard Multipart.isFormData(contentType), let contentType else {
+                throw APIError(.unsupportedMediaType, "send IDX datasets as multipart/form-data with parts 'images' and 'labels'")
+            }
+            let parts = try Multipart.parts(Multipart.parse(body, boundary: Multipart.boundary(contentType: contentType)),
+                                            named: ["images", "labels"])
+            upload = try RegistryRoutes.checkIDX(images: Array(parts["images"]?.body ?? []), labels: Array(parts["labels"]?.body ?? []))
+        case .csv:
+            guard !Multipart.isFormData(contentType) else {
+                throw APIError(.unsupportedMediaType, "send CSV datasets as the raw request body (text/csv)")
+            }
+            upload = try RegistryRoutes.checkCSV(body)
+        }
+        let schema = String(decoding: try upload.schema.encoded(), as: UTF8.self)
+        let createdBy = context.identity?.id
+        let record = try await blobs.run {
+            var files: [String: String] = [:]
+            var order: [String] = []
+            do {
+                for file in upload.files {
+                    let sha = try artifacts.put(file.bytes)
+                    files[file.role] = sha
+                    order.append(sha)
+                }
+                let identity = SHA256.hash(data: Array(order.joined().utf8)).map { String(format: "%02x", $0) }.joined()
+                return try await store.createDataset(name: name, kind: upload.kind, rows: upload.rows, schema: schema,
+                                                     files: files, sha256: identity, createdBy: createdBy)
+            } catch {
+                await removeUnreferenced(order)
+                throw error
+            }
+        }
+        return try registryResponse(RegistryRoutes.datasetJSON(record), status: .created)
+    }
+
+    /// Parses both IDX files (gzip or raw): images of rank 3, labels of
+    /// rank 1 holding integers, with equal counts.
+    static func checkIDX(images: [UInt8], labels: [UInt8]) throws -> DatasetUpload {
+        func parse(_ bytes: [UInt8], role: String) throws -> IDXArray {
+            guard !bytes.isEmpty else { throw APIError(.badRequest, "\(role): the file is empty") }
+            do {
+                return try IDX.parse(try Gzip.decompress(bytes, maxOutputBytes: IDX.defaultMaxBytes))
+            } catch let error as IDXError {
+                throw APIError(.badRequest, "\(role): \(error.description)")
+            } catch let error as GzipError {
+                throw APIError(.badRequest, "\(role): \(error.description)")
+            }
+        }
+        let x = try parse(images, role: "images")
+        let y = try parse(labels, role: "labels")
+        guard x.shape.rank == 3 else {
+            throw APIError(.badRequest, "images: expected rank 3 (count, height, width), got shape \(x.shape.dimensions)")
+        }
+        guard y.shape.rank == 1 else {
+            throw APIError(.badRequest, "labels: expected rank 1 (count), got shape \(y.shape.dimensions)")
+        }
+        guard y.dataType != .float32 else { throw APIError(.badRequest, "labels: expected integer labels, got float") }
+        guard x.shape[0] == y.shape[0] else {
+            throw APIError(.badRequest, "images hold \(x.shape[0]) samples but labels hold \(y.shape[0])")
+        }
+        let dtype: String
+        switch x.dataType {
+        case .uint8: dtype = "uint8"
+        case .int32: dtype = "int32"
+        default: dtype = "float32"
+        }
+        return DatasetUpload(kind: .idx, files: [("images", images), ("labels", labels)], rows: x.shape[0],
+                             schema: ["images": [.int(x.shape[1]), .int(x.shape[2])], "dtype": .string(dtype)])
+    }
+
+    /// A CSV stored as is: rows are the non-empty lines after the header,
+    /// the schema the header's column names.
+    static func checkCSV(_ body: [UInt8]) throws -> DatasetUpload {
+        guard let text = String(validating: body, as: UTF8.self) else { throw APIError(.badRequest, "the CSV is not UTF-8 text") }
+        let lines = text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+            .filter { !$0.allSatisfy(\.isWhitespace) }
+        guard let header = lines.first else { throw APIError(.badRequest, "the CSV is empty (it needs a header line)") }
+        let columns = header.split(separator: ",", omittingEmptySubsequences: false).map { column -> String in
+            var name = column.trimmingCharacters(in: .whitespaces)
+            if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") { name = String(name.dropFirst().dropLast()) }
+            return name
+        }
+        guard !columns.contains(where: \.isEmpty) else { throw APIError(.badRequest, "the CSV header has an empty column name") }
+        return DatasetUpload(kind: .csv, files: [("table", body)], rows: lines.count - 1, schema: .array(columns.map { .string($0) }))
+    }
+
+    func listDatasets(_ context: TernRequestContext) async throws -> Response {
+        try context.require(.read)
+        let datasets = try await store.datasets().sorted { ($0.name, $0.version) < ($1.name, $1.version) }
+        return try registryResponse(["datasets": .array(datasets.map(RegistryRoutes.datasetJSON))])
+    }
+
+    /// The latest version, or `?version=N`.
+    func getDataset(_ request: Request, _ context: TernRequestContext) async throws -> Response {
+        try context.require(.read)
+        try RegistryRoutes.checkQuery(request, allowed: ["version"])
+        let name = try name(context, "name", kind: "dataset")
+        let version = try request.uri.queryParameters["version"].map { try RegistryRoutes.versionNumber($0) }
+        return try registryResponse(RegistryRoutes.datasetJSON(try await store.dataset(name: name, version: version)))
+    }
+
+    /// Deletes one version and the files no longer referenced.
+    func deleteDataset(_ context: TernRequestContext) async throws -> Response {
+        try context.require(.deploy)
+        let name = try name(context, "name", kind: "dataset")
+        guard let text = context.parameters.get("version") else { throw APIError(.badRequest, "missing version") }
+        let version = try RegistryRoutes.versionNumber(Substring(text))
+        let record = try await store.dataset(name: name, version: version)
+        try await blobs.run {
+            try await store.deleteDataset(name: name, version: version)
+            await removeUnreferenced(Array(record.files.values))
+        }
+        return Response(status: .noContent)
+    }
+}
