@@ -39,6 +39,7 @@ func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: Serv
         } catch let error as FormatError {
             throw APIError(.conflict, "model '\(model)' version \(version) cannot be loaded: \(error.description)")
         }
+        await DeploymentsFile(directory: services.configuration.dataDirectory).save(services.runtime)
         services.logger.info("model loaded", metadata: ["model": "\(model)", "version": "\(version)", "memory_bytes": "\(loaded.memoryBytes)"])
         return jsonResponse(deploymentJSON(loaded), status: .created)
     }
@@ -60,6 +61,7 @@ func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: Serv
         guard await services.runtime.unload(model: model, version: version) else {
             throw APIError(.notFound, "model '\(model)' version \(version) is not loaded")
         }
+        await DeploymentsFile(directory: services.configuration.dataDirectory).save(services.runtime)
         services.logger.info("model unloaded", metadata: ["model": "\(model)", "version": "\(version)"])
         return jsonResponse(.object(["model": .string(model), "version": .int(Int64(version)), "state": .string("unloaded")]))
     }

@@ -140,6 +140,10 @@ extension RegistryRoutes {
             let unreferenced = try await store.deleteModel(model)
             await removeUnreferenced(unreferenced)
         }
+        if !loadedVersions.isEmpty {
+            for version in loadedVersions { _ = await services.runtime.unload(model: model, version: version) }
+            await DeploymentsFile(directory: services.configuration.dataDirectory).save(services.runtime)
+        }
         return Response(status: .noContent)
     }
 }

@@ -16,10 +16,9 @@ protocol LoadedVersionsSource: Sendable {
 }
 
 extension ModelRuntime: LoadedVersionsSource {
-    /// The runtime on this branch is still a placeholder that loads nothing;
-    /// once it has `loaded()`, this becomes
-    /// `await loaded().map { LoadedVersion(model: $0.model, version: $0.version) }`.
-    nonisolated func loadedVersions() async -> [LoadedVersion] { [] }
+    nonisolated func loadedVersions() async -> [LoadedVersion] {
+        await loaded().map { LoadedVersion(model: $0.model, version: $0.version) }
+    }
 }
 
 /// The registry REST API under `/api/v1`: models, versions, aliases,

@@ -18,11 +18,14 @@ let mnistDirectory: URL = {
     return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/mnist")
 }()
 
-/// The one place `ServerServices` is built in these tests (the runtime and
-/// job runner initialisers may change).
-func makeServices(configuration: ServerConfiguration, store: any RegistryStore, artifacts: ArtifactStore) -> ServerServices {
-    ServerServices(configuration: configuration, store: store, artifacts: artifacts, runtime: ModelRuntime(), jobs: JobRunner(),
-                   logger: Logger(label: "tern.tests"))
+/// The one place `ServerServices` is built in these tests.
+func testServices(configuration: ServerConfiguration, store: any RegistryStore, artifacts: ArtifactStore,
+                  runtime: ModelRuntime = ModelRuntime(), workerExecutable: URL? = nil) -> ServerServices {
+    let logger = Logger(label: "tern.tests")
+    let jobs = JobRunner(store: store, artifacts: artifacts, workerExecutable: workerExecutable,
+                         scratchDirectory: configuration.dataDirectory.appendingPathComponent("scratch"),
+                         timeLimit: .seconds(120), memoryLimitMB: 4096, concurrency: 1, logger: logger)
+    return ServerServices(configuration: configuration, store: store, artifacts: artifacts, runtime: runtime, jobs: jobs, logger: logger)
 }
 
 /// The registry store the tests use: SQLite in the test's data directory.
@@ -63,7 +66,7 @@ struct RegistryHarness: Sendable {
             texts[scope] = text
         }
         let harness = RegistryHarness(directory: directory, store: store, artifacts: artifacts,
-                                      services: makeServices(configuration: configuration, store: store, artifacts: artifacts),
+                                      services: testServices(configuration: configuration, store: store, artifacts: artifacts),
                                       admin: texts[.admin] ?? "", deploy: texts[.deploy] ?? "",
                                       predict: texts[.predict] ?? "", read: texts[.read] ?? "")
         let router: Router<TernRequestContext>

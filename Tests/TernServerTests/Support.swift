@@ -12,7 +12,6 @@ import TernServing
 import TernTensor
 
 /// The package root, found from this file's path.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// The example MLP with seeded weights.
 func exampleModel(seed: UInt64) throws -> TernModel {
@@ -63,12 +62,7 @@ struct Fixture {
             try await store.createKey(record)
             keys[scope] = text
         }
-        let services = ServerServices(configuration: configuration, store: store, artifacts: artifacts, runtime: runtime,
-                                      jobs: JobRunner(store: store, artifacts: artifacts, workerExecutable: nil,
-                                                      scratchDirectory: directory.appendingPathComponent("scratch"),
-                                                      timeLimit: .seconds(60), memoryLimitMB: 4096, concurrency: 1,
-                                                      logger: Logger(label: "tern-test")),
-                                      logger: Logger(label: "tern-test"))
+        let services = testServices(configuration: configuration, store: store, artifacts: artifacts, runtime: runtime)
         return Fixture(services: services, store: store, models: models, adminKey: keys[.admin] ?? "", deployKey: keys[.deploy] ?? "",
                        predictKey: keys[.predict] ?? "", readKey: keys[.read] ?? "", directory: directory)
     }
