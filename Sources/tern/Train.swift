@@ -69,6 +69,7 @@ final class ProgressPrinter {
 
     private func bar(_ step: Int, _ steps: Int) -> String {
         let width = 20
+        if steps == 0 { return String(repeating: "━", count: width) }
         let filled = steps == 0 ? width : step * width / steps
         let digits = String(steps).count
         let count = String(repeating: " ", count: digits - String(step).count) + "\(step)/\(steps)"

@@ -77,6 +77,15 @@ struct JobsCancel: AsyncParsableCommand {
 func watchJob(_ api: APIClient, _ id: String) async throws {
     let printer = ProgressPrinter(quiet: false)
     var final: [String: Any] = [:]
+    // Progress lines are throttled and a late subscriber misses some, so
+    // announce each epoch on its first event and remember its step count.
+    var announced = 0, steps = 0
+    func announce(_ epoch: Int, firstStep: Bool) {
+        if epoch > announced {
+            announced = epoch
+            if !firstStep { print("Epoch \(epoch)") }
+        }
+    }
     try await api.events("/api/v1/jobs/\(id)/events") { event, data in
         func metrics(_ object: Any?) -> [String: Double] {
             (object as? [String: Any] ?? [:]).compactMapValues { ($0 as? NSNumber)?.doubleValue }
@@ -84,12 +93,15 @@ func watchJob(_ api: APIClient, _ id: String) async throws {
         switch event {
         case "progress":
             let values = metrics(data).filter { !["epoch", "step", "steps"].contains($0.key) }
-            printer.handle(.batchEnd(epoch: data["epoch"] as? Int ?? 0, step: data["step"] as? Int ?? 0,
-                                     steps: data["steps"] as? Int ?? 0, metrics: orderedMetrics(values)))
+            let epoch = data["epoch"] as? Int ?? 0, step = data["step"] as? Int ?? 0
+            steps = data["steps"] as? Int ?? steps
+            announce(epoch, firstStep: step == 1)
+            printer.handle(.batchEnd(epoch: epoch, step: step, steps: steps, metrics: orderedMetrics(values)))
         case "epoch":
             let record = EpochRecord(epoch: data["epoch"] as? Int ?? 0, metrics: metrics(data["metrics"]),
                                      seconds: (data["seconds"] as? NSNumber)?.doubleValue ?? 0)
-            printer.handle(.epochEnd(record, steps: data["steps"] as? Int ?? 0))
+            announce(record.epoch, firstStep: false)
+            printer.handle(.epochEnd(record, steps: steps))
         case "finished":
             final = data
             return false
