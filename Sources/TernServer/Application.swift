@@ -15,6 +15,7 @@ public func buildRouter(_ services: ServerServices) -> Router<TernRequestContext
     addDeploymentRoutes(to: router, services)
     addRegistryRoutes(to: router, services)
     addJobRoutes(to: router, services)
+    addRunRoutes(to: router, services)
     addMetricsRoute(to: router, services)
     addOpenAPIRoute(to: router)
     return router
