@@ -20,19 +20,24 @@ extension TernModel {
         var file = SafeTensorsFile(tensors: network.parameters.map { ($0.name, AnyTensor.float32($0.value)) }, metadata: [:])
         var weights = SHA256()
         for p in network.parameters { p.value.withUnsafeBufferPointer { weights.update(bufferPointer: UnsafeRawBufferPointer($0)) } }
+        let tabularJSON = try tabular.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         file.metadata = [
             "format": TernModel.formatName,
             "format_version": TernModel.formatVersion,
             "spec": specJSON,
             "training": trainingJSON,
             "weights_sha256": hex(weights.finalize()),
-            "metadata_sha256": TernModel.metadataChecksum(spec: specJSON, training: trainingJSON),
+            "metadata_sha256": TernModel.metadataChecksum(spec: specJSON, training: trainingJSON, tabular: tabularJSON),
         ]
+        if let tabularJSON { file.metadata["tabular_pipeline"] = tabularJSON }
         return try file.encode()
     }
 
-    static func metadataChecksum(spec: String, training: String) -> String {
-        hex(SHA256.hash(data: Array((spec + "\u{0}" + training).utf8)))
+    /// SHA-256 over the spec, the training record and (table models) the
+    /// fitted pipeline, separated by NUL bytes.
+    static func metadataChecksum(spec: String, training: String, tabular: String?) -> String {
+        let text = spec + "\u{0}" + training + (tabular.map { "\u{0}" + $0 } ?? "")
+        return hex(SHA256.hash(data: Array(text.utf8)))
     }
 
     /// The SHA-256 of the weight bytes, as stored in the artifact (hex).
@@ -61,7 +66,8 @@ extension TernModel {
               let expectedWeights = meta["weights_sha256"], let expectedMeta = meta["metadata_sha256"] else {
             throw FormatError.invalidArtifact("metadata lacks spec, training record or checksums")
         }
-        let actualMeta = TernModel.metadataChecksum(spec: specJSON, training: trainingJSON)
+        let tabularJSON = meta["tabular_pipeline"]
+        let actualMeta = TernModel.metadataChecksum(spec: specJSON, training: trainingJSON, tabular: tabularJSON)
         guard actualMeta == expectedMeta else {
             throw FormatError.checksumMismatch(what: "metadata", expected: expectedMeta, actual: actualMeta)
         }
@@ -85,6 +91,16 @@ extension TernModel {
         }
         try self.init(spec: spec)
         training = trainingJSON == "null" ? nil : try? decoder.decode(TrainingRecord.self, from: Data(trainingJSON.utf8))
+        if let tabularJSON {
+            do { tabular = try decoder.decode(FittedTabularPipeline.self, from: Data(tabularJSON.utf8)) } catch {
+                throw FormatError.invalidArtifact("stored tabular pipeline does not decode: \(describe(error))")
+            }
+            guard tabular?.featureNames.count == spec.input.shape.count else {
+                throw FormatError.invalidArtifact("the stored pipeline makes \(tabular?.featureNames.count ?? 0) features; the network takes \(spec.input.shape.count)")
+            }
+        } else if spec.input.format == .table {
+            throw FormatError.invalidArtifact("a table model without its fitted pipeline")
+        }
         do { try network.load(parameters: loaded) } catch let error as NNError {
             throw FormatError.invalidArtifact(error.description)
         }

@@ -9,12 +9,17 @@ public struct TernModel: Sendable {
     public var spec: ModelSpec
     public var network: Network
     public var training: TrainingRecord?
+    /// The fitted tabular pipeline of a table model.
+    public var tabular: FittedTabularPipeline?
 
     /// Builds the network of `spec` with fresh weights from `seed`
     /// (default: the spec's `fit.seed`).
     /// - Throws: ``FormatError/invalidSpec(_:)`` naming the layer that
     ///   cannot accept its input.
     public init(spec: ModelSpec, seed: UInt64? = nil) throws {
+        if spec.input.format == .table, spec.input.shape.dimensions.isEmpty {
+            throw FormatError.invalidSpec("a table model's input width is known once its pipeline is fitted: train it on a table")
+        }
         self.spec = spec
         do {
             network = try Network(inputShape: spec.input.shape, layers: spec.layers, seed: seed ?? spec.fit.seed)

@@ -14,8 +14,14 @@ struct Predict: ParsableCommand {
     @Option(help: "Rows to predict, start:end.") var range = "0:5"
     @Flag(help: "Print the full output vectors as JSON.") var json = false
 
+    @OptionGroup var table: TableOptions
+
     func run() throws {
         let model = try loadModel(self.model)
+        if model.tabular != nil {
+            try predictTable(model)
+            return
+        }
         let samples = try rows(try data.load(), range)
         let start = try rowStart(range)
         let outputs = try model.predict(samples.images)
@@ -43,4 +49,48 @@ struct Predict: ParsableCommand {
 
 private func rowStart(_ text: String) throws -> Int {
     try RowRange(parsing: text).lowerBound
+}
+
+extension Predict {
+    /// Rows `--range` of the CSV: the predicted class label and its
+    /// probability, or the predicted value for regression.
+    func predictTable(_ model: TernModel) throws {
+        let all = try table.readTable()
+        let range = try RowRange(parsing: self.range)
+        guard range.upperBound <= all.rowCount else {
+            throw CLIError("--range \(self.range) is past the CSV's \(all.rowCount) rows")
+        }
+        let rows = all.rows(Array(range.range))
+        let outputs = try model.predict(table: rows)
+        let width = outputs.count / max(rows.rowCount, 1)
+        let values = outputs.scalars
+        let labels = model.tabular?.classLabels
+        var entries: [[String: Any]] = []
+        for i in 0..<rows.rowCount {
+            let row = Array(values[(i * width)..<((i + 1) * width)])
+            var entry: [String: Any] = ["row": range.lowerBound + i]
+            if let labels {
+                let (index, probability) = width == 1 ? (row[0] > 0.5 ? 1 : 0, row[0] > 0.5 ? row[0] : 1 - row[0])
+                    : (row.indices.max { row[$0] < row[$1] } ?? 0, row.max() ?? 0)
+                entry["label"] = index < labels.count ? labels[index] : String(index)
+                entry["probability"] = Double(probability)
+                entry["probabilities"] = row.map(Double.init)
+            } else {
+                entry["value"] = Double(row[0])
+            }
+            entries.append(entry)
+        }
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        for e in entries {
+            if let label = e["label"] as? String {
+                print("row \(e["row"] ?? 0): \(label) probability \(String(format: "%.4f", e["probability"] as? Double ?? 0))")
+            } else {
+                print("row \(e["row"] ?? 0): \(String(format: "%.4f", e["value"] as? Double ?? 0))")
+            }
+        }
+    }
 }

@@ -19,9 +19,14 @@ struct Train: ParsableCommand {
     @Option(help: "Override the spec's fit.epochs.") var epochs: Int?
     @Option(name: .customLong("batch-size"), help: "Override the spec's fit.batch_size.") var batchSize: Int?
     @Flag(help: "Print only the final summary.") var quiet = false
+    @OptionGroup var table: TableOptions
 
     func run() throws {
         let spec = try readSpec(self.spec)
+        if spec.input.format == .table {
+            try trainTable(spec)
+            return
+        }
         let all = try data.load()
         let trainSet = try rows(all, train)
         let validationSet = try validation.map { try rows(all, $0) }
@@ -33,6 +38,21 @@ struct Train: ParsableCommand {
             onEvent: progress.handle)
         try model.save(to: URL(fileURLWithPath: output))
         print("saved \(output) (\(model.parameterCount.trainable) parameters, weights sha256 \(model.weightsChecksum.prefix(16)))")
+    }
+}
+
+extension Train {
+    /// A table model on `--csv`: trains on the split's training rows and
+    /// validates on its held-out rows.
+    func trainTable(_ spec: ModelSpec) throws {
+        let (rows, trainRows, testRows) = try table.split(target: spec.input.target ?? "")
+        let model = try TernModel.train(
+            spec: spec, table: rows, trainRows: trainRows, validationRows: testRows.isEmpty ? nil : testRows,
+            overrides: FitOverrides(epochs: epochs, batchSize: batchSize, seed: seed), datasetName: table.fileName,
+            splitDescription: "\(trainRows.count) rows (test fraction \(table.testFraction), split seed \(table.splitSeed))",
+            onEvent: ProgressPrinter(quiet: quiet).handle)
+        try model.save(to: URL(fileURLWithPath: output))
+        print("saved \(output) (\(model.parameterCount.trainable) parameters, \(model.tabular?.featureNames.count ?? 0) features)")
     }
 }
 
