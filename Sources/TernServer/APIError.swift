@@ -63,6 +63,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            // Hummingbird's answer when no route matches the path and method.
+            return try APIError(.notFound, "no route for \(request.method.rawValue.prefix(16)) \(request.uri.path.prefix(200))")
+                .response(from: request, context: context)
         } catch {
             let api = APIError.from(error)
             if api.status == .internalServerError {

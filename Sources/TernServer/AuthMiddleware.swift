@@ -6,7 +6,8 @@ import TernRegistry
 /// Reads `Authorization: Bearer <key>` (or `X-API-Key`), verifies it against
 /// the stored hash and records the key in the context. A presented key that
 /// does not verify is refused with 401 at once; no key leaves the request
-/// anonymous for the route to judge.
+/// anonymous for the route to judge. (The request id is already in the
+/// logger metadata: ``RequestIDMiddleware`` runs first.)
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = TernRequestContext
     let store: any RegistryStore
@@ -24,7 +25,6 @@ struct AuthMiddleware: RouterMiddleware {
             }
             context.identity = record
         }
-        context.logger[metadataKey: "request_id"] = .string(context.requestID)
         return try await next(request, context)
     }
 }

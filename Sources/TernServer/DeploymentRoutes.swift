@@ -18,7 +18,8 @@ private let deploymentBodyLimit = 64 << 10
 /// - `DELETE /api/v1/deployments/{model}/{version}` (scope `deploy`):
 ///   unloads the version (404 if it is not loaded).
 ///
-/// Deployments live in memory: a restarted server starts with none.
+/// Loaded versions are kept in `deployments.json` (``DeploymentsFile``), so
+/// a restarted server loads them again.
 func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: ServerServices) {
     router.post("/api/v1/deployments") { request, context in
         try context.require(.deploy)
@@ -40,7 +41,7 @@ func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: Serv
             throw APIError(.conflict, "model '\(model)' version \(version) cannot be loaded: \(error.description)")
         }
         await DeploymentsFile(directory: services.configuration.dataDirectory).save(services.runtime)
-        services.logger.info("model loaded", metadata: ["model": "\(model)", "version": "\(version)", "memory_bytes": "\(loaded.memoryBytes)"])
+        context.logger.info("model loaded", metadata: ["model": "\(model)", "version": "\(version)", "memory_bytes": "\(loaded.memoryBytes)"])
         return jsonResponse(deploymentJSON(loaded), status: .created)
     }
 
@@ -62,13 +63,14 @@ func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: Serv
             throw APIError(.notFound, "model '\(model)' version \(version) is not loaded")
         }
         await DeploymentsFile(directory: services.configuration.dataDirectory).save(services.runtime)
-        services.logger.info("model unloaded", metadata: ["model": "\(model)", "version": "\(version)"])
+        context.logger.info("model unloaded", metadata: ["model": "\(model)", "version": "\(version)"])
         return jsonResponse(.object(["model": .string(model), "version": .int(Int64(version)), "state": .string("unloaded")]))
     }
 }
 
 /// The body's model name and version or alias.
 private func readDeploymentRequest(_ request: Request, _ services: ServerServices) async throws -> (String, VersionSelector) {
+    try request.requireJSONContentType()
     let buffer = try await request.collectBody(limit: deploymentBodyLimit)
     let root: JSONValue
     do {

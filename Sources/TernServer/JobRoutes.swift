@@ -16,7 +16,8 @@ func addJobRoutes(to router: Router<TernRequestContext>, _ services: ServerServi
 
     jobs.post { request, context -> Response in
         try context.require(.deploy)
-        let body = try await request.collectBody(limit: services.configuration.maxBodyBytes)
+        try request.requireJSONContentType()
+        let body = try await request.collectBody(limit: services.configuration.managementJSONLimit)
         let record = try await mapJobErrors {
             let submission = try JSONDecoder().decode(JobSubmission.self, from: Data(body.readableBytesView))
             return try await services.jobs.submit(
@@ -35,13 +36,13 @@ func addJobRoutes(to router: Router<TernRequestContext>, _ services: ServerServi
 
     jobs.get(":id") { _, context -> Response in
         try context.require(.read)
-        let record = try await findJob(try context.parameters.require("id"), services)
+        let record = try await findJob(try jobID(context), services)
         return jsonResponse(JobView(record), status: .ok)
     }
 
     jobs.get(":id/events") { _, context -> Response in
         try context.require(.read)
-        let id = try context.parameters.require("id")
+        let id = try jobID(context)
         _ = try await findJob(id, services)
         let stream = await services.jobs.events(id: id)
         var headers = HTTPFields()
@@ -58,10 +59,20 @@ func addJobRoutes(to router: Router<TernRequestContext>, _ services: ServerServi
 
     jobs.post(":id/cancel") { _, context -> Response in
         try context.require(.deploy)
-        let id = try context.parameters.require("id")
+        let id = try jobID(context)
         let record = try await mapJobErrors { try await services.jobs.cancel(id: id) }
         return jsonResponse(JobView(record), status: .ok)
     }
+}
+
+/// The `{id}` path parameter: 400 for anything path-like (`..`, `%2e%2e`,
+/// slashes) or too long to be a job id, before the store is asked.
+private func jobID(_ context: TernRequestContext) throws -> String {
+    let id = try context.parameters.require("id")
+    do { try Names.validate(id, kind: "job") } catch {
+        throw APIError(.badRequest, "invalid job id: job ids look like 'job-' followed by hexadecimal digits")
+    }
+    return id
 }
 
 /// The job, or 404.

@@ -124,7 +124,10 @@ extension RegistryRoutes {
         return try registryResponse(versionJSON(record, aliases: try await store.aliases(model: model), weightsSHA256: weights))
     }
 
-    /// The artifact's bytes, verified against their checksum as read.
+    /// The artifact's bytes, verified against their checksum as read. A
+    /// stored blob that fails its checksum (or is gone) is never served:
+    /// 409, as when deploying it, telling the caller to upload the version
+    /// again; the message names no path.
     func getArtifact(_ context: TernRequestContext) async throws -> Response {
         try context.require(.read)
         let model = try await existingModel(context)
@@ -132,9 +135,11 @@ extension RegistryRoutes {
         let record = try await store.version(model: model, version: version)
         let bytes: [UInt8]
         do { bytes = try artifacts.read(record.artifactSHA256) } catch RegistryError.checksumMismatch {
-            throw APIError(.internalServerError, "the stored artifact of \(model) version \(version) is corrupt")
+            context.logger.error("stored artifact fails its checksum", metadata: ["model": "\(model)", "version": "\(version)"])
+            throw APIError(.conflict, "the stored artifact of model '\(model)' version \(version) is corrupt (checksum mismatch); upload the version again")
         } catch RegistryError.notFound {
-            throw APIError(.internalServerError, "the stored artifact of \(model) version \(version) is missing")
+            context.logger.error("stored artifact is missing", metadata: ["model": "\(model)", "version": "\(version)"])
+            throw APIError(.conflict, "the artifact of model '\(model)' version \(version) is missing from the artifact store")
         }
         var headers: HTTPFields = [.contentType: "application/octet-stream"]
         headers[.contentDisposition] = "attachment; filename=\"\(model)-v\(version).tern\""

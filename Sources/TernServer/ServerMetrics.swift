@@ -54,22 +54,37 @@ extension Duration {
 }
 
 /// Records every request (after errors became responses) in ``ServerMetrics``.
+///
+/// Label values are bounded so that callers cannot grow the registry at
+/// will: `route` is the route pattern (`NotFound` when none matched),
+/// `method` one of the standard methods or `OTHER`, and `model`/`version`
+/// come from the path only when the request succeeded (so they name models
+/// that exist); refused requests carry empty model and version labels.
 struct MetricsMiddleware: RouterMiddleware {
     typealias Context = TernRequestContext
     let metrics: ServerMetrics
+    static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let route = context.endpointPath ?? "unmatched"
+        let succeeded = response.status.code < 400
+        let method = MetricsMiddleware.methods.contains(request.method.rawValue) ? request.method.rawValue : "OTHER"
         metrics.recordRequest(
-            method: request.method.rawValue, route: route, status: response.status.code,
-            model: context.parameters.get("name") ?? context.parameters.get("model"),
-            version: context.parameters.get("version"), duration: ContinuousClock.now - start)
+            method: method, route: route, status: response.status.code,
+            model: succeeded ? context.parameters.get("name") ?? context.parameters.get("model") : nil,
+            version: succeeded ? context.parameters.get("version") : nil, duration: ContinuousClock.now - start)
         return response
     }
 }
 
+/// `GET /metrics`: the Prometheus text format, open to anyone who can reach
+/// the port, as scrapers expect. It holds counts, latencies, gauges and the
+/// names of models that answered successfully: no keys, paths or payloads.
+/// (A caller presenting an invalid key is still refused with 401, like on
+/// every route.) Keep the server on loopback or behind a firewall when even
+/// model names are private.
 func addMetricsRoute(to router: Router<TernRequestContext>, _ services: ServerServices) {
     router.get("/metrics") { _, _ -> Response in
         let bytes = await services.metrics.render(services)

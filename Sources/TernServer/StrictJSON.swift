@@ -56,14 +56,8 @@ extension Request {
     /// (415), bodies past the JSON limit (413) and anything that does not
     /// decode (400 naming the field).
     func decodeJSONBody<T: Decodable>(_ type: T.Type, configuration: ServerConfiguration) async throws -> T {
-        if let contentType = headers[.contentType] {
-            let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            guard mediaType == "application/json" else {
-                throw APIError(.unsupportedMediaType, "the request body must be application/json")
-            }
-        }
-        let limit = min(configuration.maxBodyBytes, configuration.maxJSONBodyBytes)
-        let buffer = try await collectBody(limit: limit)
+        try requireJSONContentType()
+        let buffer = try await collectBody(limit: configuration.managementJSONLimit)
         guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "the request body must be a JSON object") }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
@@ -71,6 +65,23 @@ extension Request {
             throw APIError(.badRequest, "invalid JSON body: \(describeBodyError(error))")
         }
     }
+}
+
+extension Request {
+    /// Refuses (415) a body declared as anything but `application/json`; a
+    /// body without a content type is read as JSON.
+    func requireJSONContentType() throws {
+        guard let contentType = headers[.contentType] else { return }
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard mediaType == "application/json" else {
+            throw APIError(.unsupportedMediaType, "the request body must be application/json")
+        }
+    }
+}
+
+extension ServerConfiguration {
+    /// The largest JSON body a management route reads (413 past it).
+    var managementJSONLimit: Int { min(maxBodyBytes, maxJSONBodyBytes) }
 }
 
 /// Names the field a decoding error is about; errors at the top level mean

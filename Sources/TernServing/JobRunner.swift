@@ -90,6 +90,7 @@ public actor JobRunner {
     public func submit(model: String, spec: String, datasetName: String, datasetVersion: Int?, trainRows: String,
                        validationRows: String?, createdBy: String?) async throws -> JobRecord {
         do { try Names.validate(model, kind: "model") } catch { throw JobError.invalidField("model", "\(error)") }
+        do { try Names.validate(datasetName, kind: "dataset") } catch { throw JobError.invalidField("dataset", "\(error)") }
         do {
             _ = try JSONDecoder().decode(ModelSpec.self, from: Data(spec.utf8))
         } catch {

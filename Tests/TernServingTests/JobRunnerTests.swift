@@ -171,6 +171,7 @@ import TernRegistry
         #expect(await field { try await submit(train: "0:20000") } == "train")
         #expect(await field { try await submit(validation: "9000:10001") } == "validation")
         #expect(await field { try await submit(model: "../etc") } == "model")
+        #expect(await field { try await submit(dataset: "../mnist") } == "dataset")
         #expect(await field { try await submit(spec: "not json") } == "spec")
         let unknownLayer = spec.replacingOccurrences(of: "\"flatten\"", with: "\"lambda\"")
         #expect(await field { try await submit(spec: unknownLayer) } == "spec")
