@@ -2,6 +2,7 @@ import Foundation
 import Crypto
 import TernTensor
 import TernNN
+import TernData
 
 /// The model artifact is one valid safetensors file: the weights as tensors
 /// named by parameter path (`dense/kernel`), and in `__metadata__` the JSON

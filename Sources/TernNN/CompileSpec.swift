@@ -152,12 +152,15 @@ struct LearningRateSpec: Codable {
     }
 
     func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: AnyKey.self)
-        switch rate {
-        case let .constant(v):
+        if case let .constant(v) = rate {
             var s = encoder.singleValueContainer()
             try s.encode(v)
             return
+        }
+        var c = encoder.container(keyedBy: AnyKey.self)
+        switch rate {
+        case .constant:
+            break
         case let .step(i, n, r), let .exponential(i, n, r):
             try c.encode(rate == .step(initial: i, decaySteps: n, decayRate: r) ? "step" : "exponential", forKey: AnyKey("type"))
             try c.encode(i, forKey: AnyKey("initial_learning_rate"))

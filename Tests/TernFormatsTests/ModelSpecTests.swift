@@ -90,3 +90,19 @@ import TernFormats
         #expect(sgd.configuration.learningRate == .cosine(initial: 0.1, decaySteps: 100, alpha: 0))
     }
 }
+
+@Suite struct SpecRoundTripTests {
+    /// Every learning-rate form encodes and decodes back (a constant rate
+    /// inside an optimizer object once crashed the encoder).
+    @Test(arguments: [
+        #"{"type": "adam", "learning_rate": 0.003}"#,
+        #"{"type": "sgd", "learning_rate": {"type": "step", "initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5}}"#,
+        #"{"type": "rmsprop", "learning_rate": {"type": "exponential", "initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5}}"#,
+        #"{"type": "adamw", "learning_rate": {"type": "cosine", "initial_learning_rate": 0.1, "decay_steps": 10, "alpha": 0.1}}"#,
+    ])
+    func optimizerRoundTrips(_ optimizer: String) throws {
+        let spec = try decodeSpec(#"{"input": {"shape": [2]}, "layers": [{"type": "dense", "units": 1}], "compile": {"loss": "mse", "optimizer": \#(optimizer)}}"#)
+        let again = try JSONDecoder().decode(ModelSpec.self, from: JSONEncoder().encode(spec))
+        #expect(again == spec)
+    }
+}
