@@ -67,8 +67,11 @@ import TernTensor
     @Test func speedOn43000Rows() throws {
         let n = 43_000
         var rng = SeededGenerator(seed: 11)
-        var columns: [Column] = (0..<6).map { j in
-            num("f\(j)", (0..<n).map { i in i % 50 == j ? nil : Double(rng.nextNormal()) * Double(j + 1) })
+        var columns: [Column] = []
+        for j in 0..<6 {
+            var values = [Double?](repeating: nil, count: n)
+            for i in 0..<n where i % 50 != j { values[i] = Double(rng.nextNormal()) * Double(j + 1) }
+            columns.append(num("f\(j)", values))
         }
         let cuts = ["Fair", "Good", "Very Good", "Premium", "Ideal"]
         columns.append(cat("cut", (0..<n).map { _ in cuts[Int(rng.next() % 5)] }))

@@ -93,7 +93,8 @@ import TernTensor
         #expect(throws: TabularError.unknownCategory(step: "ordinal", column: "cut", value: "Superb")) {
             try fitted.transform(odd, training: false)
         }
-        let lenient = try TabularPipeline(steps: [.ordinal(columns: ["cut"], order: [:], unknown: .ignore)]).fit(table.rows([0, 1]))
+        let lenient = try TabularPipeline(steps: [.ordinal(columns: ["cut"], order: [:], unknown: .ignore)])
+            .fit(Table(columns: [cat("cut", ["Ideal", "Fair"])]))
         // Without an order the sorted training categories are used: Fair 0, Ideal 1; unknown -> -1.
         #expect(try lenient.transform(Table(columns: [cat("cut", ["Ideal", "Good"])]), training: false).features.scalars == [1, -1])
     }

@@ -114,3 +114,12 @@ import TernTensor
         #expect(pipeline == TabularPipeline(steps: [.standardScale(columns: nil)], target: "price", classification: false))
     }
 }
+
+@Suite struct TabularPipelineSpecTests {
+    @Test func rejectsUnknownPipelineKeys() {
+        let message = errorMessage {
+            _ = try JSONDecoder().decode(TabularPipeline.self, from: Data(#"{"steps": [], "traget": "y"}"#.utf8))
+        }
+        #expect(message.contains("unknown key 'traget'"))
+    }
+}

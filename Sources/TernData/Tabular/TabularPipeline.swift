@@ -23,6 +23,20 @@ public struct TabularPipeline: Codable, Equatable, Sendable {
         self.classification = classification
     }
 
+    private enum CodingKeys: String, CodingKey, CaseIterable { case steps, target, classification }
+
+    /// Decodes strictly: an unknown key is an error naming it.
+    public init(from decoder: any Decoder) throws {
+        let keys = try decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
+        for key in keys.sorted() where CodingKeys(rawValue: key) == nil {
+            throw TabularError.invalidSpec(step: "pipeline", reason: "unknown key '\(key)' (known: steps, target, classification)")
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        steps = try c.decodeIfPresent([TabularStep].self, forKey: .steps) ?? []
+        target = try c.decodeIfPresent(String.self, forKey: .target)
+        classification = try c.decodeIfPresent(Bool.self, forKey: .classification)
+    }
+
     /// Learns every step's state from `table` (the training rows only), each
     /// step seeing the table as the previous steps left it, then the target
     /// encoding from the target column as the steps left it.

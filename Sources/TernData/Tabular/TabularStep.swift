@@ -1,10 +1,31 @@
 /// One declarative step of a ``TabularPipeline``, written in a model spec as
-/// a JSON object `{"type": "...", ...}` like a Keras layer.
+/// a JSON object `{"type": "...", ...}` like a Keras layer. Decoding is
+/// strict: an unknown `type` or key is an error naming it.
 ///
-/// Columns given as `nil` mean a default chosen when fitting: every column
-/// for `drop_missing` and `drop_duplicates`; every non-boolean numeric
-/// feature column (not the target) for `impute`, the outlier steps and the
-/// scalers. Row-dropping steps (`drop_missing`, `drop_duplicates`,
+/// ```json
+/// {"type": "drop_missing", "columns": ["age"]}
+/// {"type": "impute", "columns": ["age"], "strategy": "median"}
+/// {"type": "impute", "columns": ["deck"], "strategy": "constant", "value": "none"}
+/// {"type": "drop_duplicates"}
+/// {"type": "clip_outliers", "columns": ["fare"], "method": "iqr", "k": 1.5}
+/// {"type": "drop_outliers", "method": "zscore", "threshold": 3}
+/// {"type": "drop_columns", "columns": ["name", "ticket"]}
+/// {"type": "cast", "columns": ["zip"], "to": "categorical"}
+/// {"type": "standard_scale"}
+/// {"type": "minmax_scale", "columns": ["carat"]}
+/// {"type": "rescale", "columns": ["pixels"], "scale": 0.00392156862745098, "offset": 0}
+/// {"type": "one_hot", "columns": ["sex", "embarked"], "unknown": "ignore"}
+/// {"type": "ordinal", "order": {"cut": ["Fair", "Good", "Very Good", "Premium", "Ideal"]}}
+/// {"type": "log", "columns": ["price"], "offset": 0}
+/// {"type": "date_parts", "columns": ["sold_on"]}
+/// ```
+///
+/// Columns given as `nil` (no `columns` key) mean a default chosen when
+/// fitting: every column for `drop_missing` and `drop_duplicates`; every
+/// numeric feature column (not the target) for `impute`; every non-boolean
+/// numeric feature column for the outlier steps, the scalers and `rescale`.
+/// Defaults: `method` iqr with `k` 1.5 (zscore `threshold` 3), `unknown`
+/// error, `offset` 0. Row-dropping steps (`drop_missing`, `drop_duplicates`,
 /// `drop_outliers`) only drop rows in training; at inference they pass every
 /// row through.
 public enum TabularStep: Equatable, Sendable {
