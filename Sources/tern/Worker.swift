@@ -9,8 +9,9 @@ import TernServing
 import TernTensor
 
 /// `tern worker`: the training process the server starts for each job. It
-/// speaks JSON lines on standard output (see ``WorkerMessage``) and stops
-/// between batches on SIGTERM.
+/// speaks JSON lines on standard output (see ``WorkerMessage``), stops
+/// between batches on SIGTERM, and is killed with the server that passed
+/// `--parent-pid`.
 struct Worker: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train one job for the server, reporting progress as JSON lines (internal).",

@@ -56,7 +56,7 @@ import Testing
         let server = try makeServer()
         try await server.start()
         defer { server.stop() }
-        for (round, delay) in [0, 5, 30].enumerated() {
+        for (round, delay) in [0, 2, 5, 10, 20, 40].enumerated() {
             let model = "race\(round)"
             _ = try await server.json("POST", "/api/v1/models", ["name": model])
             let bytes = try artifact(seed: UInt64(round + 10))
