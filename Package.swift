@@ -57,6 +57,7 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .target(name: "CTernSystem"),
         .target(
             name: "TernTensor",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
@@ -106,6 +107,7 @@ let package = Package(
             name: "tern",
             dependencies: [
                 "TernTensor", "TernNN", "TernData", "TernFormats", "TernRegistry", "TernServing", "TernServer",
+                "CTernSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

@@ -13,6 +13,14 @@ extension JobRunner {
     /// The job's scratch folder: its spec and the worker's output.
     func scratch(for id: String) -> URL { scratchDirectory.appendingPathComponent(id, isDirectory: true) }
 
+    /// Removes every scratch folder but those of jobs this runner holds.
+    func clearScratch() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: scratchDirectory.path)) ?? []
+        for name in names where active[name] == nil {
+            try? FileManager.default.removeItem(at: scratchDirectory.appendingPathComponent(name))
+        }
+    }
+
     /// Runs the worker of job `id` to its end: prepares its files, starts
     /// the process and the time limit, feeds its messages and exit to the
     /// state machine.
@@ -24,7 +32,7 @@ extension JobRunner {
             let dataset = try await store.dataset(name: record.datasetName, version: record.datasetVersion)
             active[id]?.dataset = dataset
             let arguments = try prepare(record, dataset: dataset)
-            worker = try WorkerProcess(executable: executable, arguments: arguments, directory: scratch(for: id))
+            worker = try await WorkerProcess(executable: executable, arguments: arguments, directory: scratch(for: id))
         } catch {
             let reason = (error as? JobRunFailure)?.description
                 ?? (error as? RegistryError).map { "cannot start the job: \($0)" }
@@ -76,6 +84,7 @@ extension JobRunner {
             "worker", "--spec", specFile.path, "--images", images.path, "--labels", labels.path,
             "--train", record.trainRows, "--output", folder.appendingPathComponent("model.tern").path,
             "--memory-limit-mb", String(memoryLimitMB), "--dataset-name", record.datasetName,
+            "--parent-pid", String(getpid()),
         ]
         if let validation = record.validationRows { arguments += ["--validation", validation] }
         return arguments

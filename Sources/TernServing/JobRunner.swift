@@ -61,12 +61,14 @@ public actor JobRunner {
         self.logger = logger
     }
 
-    /// At server start: marks the jobs a previous server was running failed
+    /// At server start: removes the scratch files a previous server left
+    /// (it was killed before it could), marks the jobs it was running failed
     /// (``RegistryStore/failUnfinishedJobs(reason:)``), then runs whatever is
     /// still queued, oldest first. Later calls do nothing.
     public func start() async {
         guard !started else { return }
         started = true
+        clearScratch()
         do {
             let count = try await store.failUnfinishedJobs(reason: "the server stopped while the job was running")
             if count > 0 { logger.notice("marked unfinished jobs failed", metadata: ["count": "\(count)"]) }

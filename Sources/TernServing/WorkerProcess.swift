@@ -16,9 +16,11 @@ final class WorkerProcess: @unchecked Sendable {
     private let messageContinuation: AsyncStream<WorkerMessage>.Continuation
     private static let stderrLimit = 4096
 
-    /// Starts `executable` with `arguments` in `directory`.
+    /// Starts `executable` with `arguments` in `directory`, from the
+    /// ``LauncherThread`` (so a worker that asks to die with its parent dies
+    /// with the server, not with a pool thread).
     /// - Throws: when the executable cannot be started.
-    init(executable: URL, arguments: [String], directory: URL) throws {
+    init(executable: URL, arguments: [String], directory: URL) async throws {
         (messages, messageContinuation) = AsyncStream.makeStream(of: WorkerMessage.self, bufferingPolicy: .unbounded)
         let stdout = Pipe(), stderr = Pipe()
         process.executableURL = executable
@@ -35,7 +37,8 @@ final class WorkerProcess: @unchecked Sendable {
                 ? .signaled(process.terminationStatus) : .exited(process.terminationStatus)
             self?.recordExit(exit)
         }
-        try process.run()
+        let process = self.process
+        try await LauncherThread.shared.run { try process.run() }
         let out = stdout.fileHandleForReading, err = stderr.fileHandleForReading
         let continuation = messageContinuation
         Thread.detachNewThread {

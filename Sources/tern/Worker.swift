@@ -1,4 +1,5 @@
 import ArgumentParser
+import CTernSystem
 import Dispatch
 import Foundation
 import TernData
@@ -8,8 +9,9 @@ import TernServing
 import TernTensor
 
 /// `tern worker`: the training process the server starts for each job. It
-/// speaks JSON lines on standard output (see ``WorkerMessage``) and stops
-/// between batches on SIGTERM.
+/// speaks JSON lines on standard output (see ``WorkerMessage``), stops
+/// between batches on SIGTERM, and is killed with the server that passed
+/// `--parent-pid`.
 struct Worker: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train one job for the server, reporting progress as JSON lines (internal).",
@@ -26,8 +28,10 @@ struct Worker: ParsableCommand {
     @Option(help: "Where to write the model artifact.") var output: String
     @Option(name: .customLong("memory-limit-mb"), help: "Address-space limit for this process, in MiB.") var memoryLimitMB: Int?
     @Option(name: .customLong("dataset-name"), help: "The dataset name recorded in the artifact's lineage.") var datasetName = "dataset"
+    @Option(name: .customLong("parent-pid"), help: .hidden) var parentPID: Int32?
 
     func run() throws {
+        try dieWithParent()
         let stop = StopFlag()
         let signals = installTerminationHandler(stop)
         defer { signals.forEach { $0.cancel() } }
@@ -53,6 +57,16 @@ struct Worker: ParsableCommand {
             out.write(.error(oneLine(error)))
             throw ExitCode(1)
         }
+    }
+
+    /// Makes the kernel kill this process when the server that started it
+    /// ends, even by SIGKILL, so no orphan keeps training and writing files.
+    /// Exits at once if that server is already gone (it died before the
+    /// request took effect, and this process was handed to another parent).
+    private func dieWithParent() throws {
+        guard let parentPID else { return }
+        guard tern_set_parent_death_signal(SIGKILL) == 0 else { throw CLIError("cannot ask to end with the server") }
+        if getppid() != parentPID { throw ExitCode(137) }
     }
 
     private func loadSpec() throws -> ModelSpec {

@@ -22,7 +22,15 @@ final class LiveServer: @unchecked Sendable {
         log = dataDirectory.deletingLastPathComponent().appendingPathComponent("\(dataDirectory.lastPathComponent).log")
     }
 
-    func start(extra: [String] = []) async throws {
+    /// The server's process id while it runs.
+    var processIdentifier: Int32? { process?.processIdentifier }
+
+    /// Starts the server and waits until it answers.
+    /// - Parameters:
+    ///   - extra: more `tern serve` arguments.
+    ///   - environment: variables to set, or to remove (nil), on top of the
+    ///     test's environment and the admin key.
+    func start(extra: [String] = [], environment: [String: String?] = [:]) async throws {
         let binary = try #require(CLI.binary)
         for attempt in 0..<5 {
             port = Int.random(in: 20_000...40_000)
@@ -32,6 +40,7 @@ final class LiveServer: @unchecked Sendable {
             var env = ProcessInfo.processInfo.environment
             env["TERN_ADMIN_KEY"] = adminKey
             env["TERN_LOG_LEVEL"] = "warning"
+            for (name, value) in environment { env[name] = value }
             p.environment = env
             FileManager.default.createFile(atPath: log.path, contents: nil)
             let handle = try FileHandle(forWritingTo: log)
@@ -56,6 +65,23 @@ final class LiveServer: @unchecked Sendable {
         kill(p.processIdentifier, signal)
         p.waitUntilExit()
         process = nil
+    }
+
+    /// Sends `signal` without waiting for the server to end.
+    func send(_ signal: Int32) {
+        guard let p = process, p.isRunning else { return }
+        kill(p.processIdentifier, signal)
+    }
+
+    /// Waits up to `limit` for the server to end: how it ended, or nil if
+    /// it still runs.
+    func waitForExit(within limit: Duration) async -> (reason: Process.TerminationReason, status: Int32)? {
+        guard let p = process else { return nil }
+        let deadline = ContinuousClock.now + limit
+        while p.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        guard !p.isRunning else { return nil }
+        process = nil
+        return (p.terminationReason, p.terminationStatus)
     }
 
     func request(_ method: String, _ path: String, json: Any? = nil, body: Data? = nil, key: String? = nil,
