@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import TernData
 import TernServing
 import TernTensor
 
@@ -38,6 +39,9 @@ private func addV2Routes(to router: Router<TernRequestContext>, _ services: Serv
         try services.requirePredict(context)
         let loaded = try await services.resolve(model: try modelParameter(context), try versionParameter(context))
         let versions = await services.runtime.loaded(model: loaded.model).map(\.version)
+        if let pipeline = loaded.ternModel.tabular {
+            return jsonResponse(TableCodec.v2Metadata(loaded, pipeline: pipeline, versions: versions))
+        }
         return jsonResponse(V2Codec.metadata(loaded, versions: versions))
     }
     router.get("/v2/models/{model}", use: metadata)
@@ -55,6 +59,9 @@ private func addV2Routes(to router: Router<TernRequestContext>, _ services: Serv
         try services.requirePredict(context)
         let loaded = try await services.resolve(model: try modelParameter(context), try versionParameter(context))
         let body = try await readJSON(request, services)
+        if let pipeline = loaded.ternModel.tabular {
+            return try await inferTable(body, loaded, pipeline, services)
+        }
         let decoded = try V2Codec.decodeInfer(body, model: loaded.ternModel, maxElements: services.configuration.maxTensorElements)
         let output = try await predict(loaded, decoded.input, batch: decoded.batch, services)
         return jsonResponse(V2Codec.inferResponse(loaded, id: decoded.id, output: output, batch: decoded.batch))
@@ -129,6 +136,9 @@ private func addTFServingRoutes(to router: Router<TernRequestContext>, _ service
 private func tfPredict(_ request: Request, model: String, _ selector: VersionSelector, _ services: ServerServices) async throws -> Response {
     let loaded = try await services.resolve(model: model, selector)
     let body = try await readJSON(request, services)
+    if let pipeline = loaded.ternModel.tabular {
+        return try await tfPredictTable(body, loaded, pipeline, services)
+    }
     let decoded = try TFServingCodec.decodePredict(body, model: loaded.ternModel, maxElements: services.configuration.maxTensorElements)
     let output = try await predict(loaded, decoded.input, batch: decoded.batch, services)
     return jsonResponse(TFServingCodec.predictResponse(decoded, output: output))
@@ -179,6 +189,71 @@ func readJSON(_ request: Request, _ services: ServerServices) async throws -> JS
     } catch let error as JSONParseError {
         throw APIError(.badRequest, error.description)
     }
+}
+
+/// V2 inference on raw records of a table model (see ``TableCodec``).
+private func inferTable(_ root: JSONValue, _ loaded: LoadedModel, _ pipeline: FittedTabularPipeline,
+                        _ services: ServerServices) async throws -> Response {
+    guard case let .object(body) = root else { throw V2Codec.bad("the request body must be a JSON object") }
+    try V2Codec.allowOnly(["id", "parameters", "inputs", "outputs"], in: body, what: "request")
+    var id: String?
+    switch body["id"] {
+    case nil: break
+    case let .string(s)?: id = s
+    case let other?: throw V2Codec.bad("'id' must be a string, got \(other.kind)")
+    }
+    try V2Codec.checkParameters(body["parameters"], field: "parameters")
+    var requested: Set<String>?
+    if case let .array(list)? = body["outputs"] {
+        requested = []
+        for (i, item) in list.enumerated() {
+            guard case let .object(o) = item, case let .string(name)? = o["name"] else { throw V2Codec.bad("'outputs[\(i)].name' must be a string") }
+            guard name == V2Codec.outputName || (name == TableCodec.labelOutput && pipeline.classLabels != nil) else {
+                throw V2Codec.bad("unknown output '\(name.prefix(64))'")
+            }
+            requested?.insert(name)
+        }
+    } else if let outputs = body["outputs"], outputs != .numbers([]) {
+        throw V2Codec.bad("'outputs' must be a list of objects")
+    }
+    guard case let .array(inputs)? = body["inputs"], !inputs.isEmpty else {
+        throw V2Codec.bad("'inputs' must list one tensor per column: \(TableCodec.inputColumns(pipeline).map(\.name).joined(separator: ", "))")
+    }
+    let table = try TableCodec.decodeV2(inputs, pipeline: pipeline, maxElements: services.configuration.maxTensorElements)
+    let features = try TableCodec.features(table, pipeline: pipeline)
+    let output = try await predict(loaded, .float32(features), batch: table.rowCount, services)
+    var response: [String: JSONValue] = [
+        "model_name": .string(loaded.model),
+        "model_version": .string(String(loaded.version)),
+        "outputs": .array(TableCodec.v2Outputs(output, pipeline: pipeline, requested: requested)),
+    ]
+    if let id { response["id"] = .string(id) }
+    return jsonResponse(.object(response))
+}
+
+/// TF Serving `:predict` on raw records of a table model.
+private func tfPredictTable(_ root: JSONValue, _ loaded: LoadedModel, _ pipeline: FittedTabularPipeline,
+                            _ services: ServerServices) async throws -> Response {
+    guard case let .object(body) = root else { throw V2Codec.bad("the request body must be a JSON object") }
+    try V2Codec.allowOnly(["signature_name", "instances", "inputs"], in: body, what: "request")
+    let limit = services.configuration.maxTensorElements
+    let table: Table
+    let columnar: Bool
+    switch (body["instances"], body["inputs"]) {
+    case let (.array(instances)?, nil):
+        table = try TableCodec.decodeInstances(instances, pipeline: pipeline, maxElements: limit)
+        columnar = false
+    case let (nil, .object(columns)?):
+        table = try TableCodec.decodeColumns(columns, pipeline: pipeline, maxElements: limit)
+        columnar = true
+    case (.some, .some):
+        throw V2Codec.bad("the request cannot have both 'instances' and 'inputs'")
+    default:
+        throw V2Codec.bad("a table model takes 'instances' as objects keyed by column name, or 'inputs' as an object of columns")
+    }
+    let features = try TableCodec.features(table, pipeline: pipeline)
+    let output = try await predict(loaded, .float32(features), batch: table.rowCount, services)
+    return jsonResponse(TableCodec.tfPredictions(output, pipeline: pipeline, columnar: columnar))
 }
 
 /// Runs the model through the runtime's limiter (an empty batch answers
