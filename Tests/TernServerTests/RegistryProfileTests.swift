@@ -26,7 +26,8 @@ import TernTensor
             #expect(columns[0]["mean"] as? Double == 2 && columns[0]["p50"] as? Double == 2)
             let histogram = try #require(columns[0]["histogram"] as? [String: Any])
             #expect((histogram["edges"] as? [Double])?.count == 11 && (histogram["counts"] as? [Int])?.reduce(0, +) == 2)
-            #expect(columns[1]["top"] as? [[String: AnyHashable]] == [["value": "a", "count": 2]])
+            let top = try #require(columns[1]["top"] as? [[String: Any]])
+            #expect(top.count == 1 && top.first?["value"] as? String == "a" && top.first?["count"] as? Int == 2)
 
             let first = try await call(client, .get, "/api/v1/datasets/tbl/profile?version=1", key: h.read)
             #expect(first.json["rows"] as? Int == 3)
@@ -37,7 +38,7 @@ import TernTensor
             #expect(decoded == profile(try CSVReader.parse(v1).table))
 
             #expect(try await call(client, .get, "/api/v1/datasets/tbl/profile", key: nil).status == .unauthorized)
-            #expect(try await call(client, .get, "/api/v1/datasets/tbl/profile", key: h.predict).status == .forbidden)
+            #expect(try await call(client, .get, "/api/v1/datasets/tbl/profile", key: h.predict).status == .ok, "predict keys may read")
             #expect(try await call(client, .get, "/api/v1/datasets/tbl/profile?version=9", key: h.read).status == .notFound)
             #expect(try await call(client, .get, "/api/v1/datasets/none/profile", key: h.read).status == .notFound)
             #expect(try await call(client, .get, "/api/v1/datasets/tbl/profile?version=x", key: h.read).status == .badRequest)
