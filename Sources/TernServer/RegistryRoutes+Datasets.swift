@@ -123,20 +123,22 @@ extension RegistryRoutes {
                              schema: ["images": [.int(x.shape[1]), .int(x.shape[2])], "dtype": .string(dtype)])
     }
 
-    /// A CSV stored as is: rows are the non-empty lines after the header,
-    /// the schema the header's column names.
+    /// The file role of a CSV dataset's table.
+    static let csvTableRole = "table"
+
+    /// A CSV stored as is, once ``CSVReader`` has parsed it (malformed
+    /// records are refused with their line): rows are the data records, the
+    /// schema the columns as `[{"name": ..., "type": ...}]` with the
+    /// inferred types.
     static func checkCSV(_ body: [UInt8]) throws -> DatasetUpload {
-        guard let text = String(validating: body, as: UTF8.self) else { throw APIError(.badRequest, "the CSV is not UTF-8 text") }
-        let lines = text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
-            .filter { !$0.allSatisfy(\.isWhitespace) }
-        guard let header = lines.first else { throw APIError(.badRequest, "the CSV is empty (it needs a header line)") }
-        let columns = header.split(separator: ",", omittingEmptySubsequences: false).map { column -> String in
-            var name = column.trimmingCharacters(in: .whitespaces)
-            if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") { name = String(name.dropFirst().dropLast()) }
-            return name
+        let table: Table
+        do {
+            table = try CSVReader.parse(body).table
+        } catch let error as CSVError {
+            throw APIError(.badRequest, "invalid CSV: \(error.description)")
         }
-        guard !columns.contains(where: \.isEmpty) else { throw APIError(.badRequest, "the CSV header has an empty column name") }
-        return DatasetUpload(kind: .csv, files: [("table", body)], rows: lines.count - 1, schema: .array(columns.map { .string($0) }))
+        let schema: RegistryJSON = .array(table.columns.map { ["name": .string($0.name), "type": .string($0.type.rawValue)] })
+        return DatasetUpload(kind: .csv, files: [(csvTableRole, body)], rows: table.rowCount, schema: schema)
     }
 
     func listDatasets(_ context: TernRequestContext) async throws -> Response {

@@ -37,6 +37,7 @@ func addRegistryRoutes(to router: Router<TernRequestContext>, _ services: Server
     routes.addVersionRoutes(to: api)
     routes.addAliasRoutes(to: api)
     routes.addDatasetRoutes(to: api)
+    routes.addDatasetProfileRoutes(to: api)
     routes.addKeyRoutes(to: api)
 }
 

@@ -125,11 +125,14 @@ import TernTensor
             let created = try await call(client, .post, "/api/v1/datasets?name=table&kind=csv", key: h.deploy, body: csv, contentType: "text/csv")
             #expect(created.status == .created, "\(created.error)")
             #expect(created.json["rows"] as? Int == 3)
-            #expect(created.json["schema"] as? [String] == ["a", "b", "label"])
+            let schema = try #require(created.json["schema"] as? [[String: String]])
+            #expect(schema == [["name": "a", "type": "integer"], ["name": "b", "type": "integer"], ["name": "label", "type": "integer"]])
             #expect(created.json["files"] as? [String: String] == ["table": hex(csv)])
             let before = try await h.snapshot()
             for (body, message) in [([UInt8](), "empty"), (Array("\n\n".utf8), "empty"), ([0xFF, 0xFE, 0x41], "UTF-8"),
-                                    (Array("a,,b\n1,2,3\n".utf8), "empty column name")] {
+                                    (Array("a,,b\n1,2,3\n".utf8), "empty column name"),
+                                    (Array("a,b\n1,2\n3\n".utf8), "line 3: expected 2 fields, found 1"),
+                                    (Array("a,b\n1,\"2\n".utf8), "line 2: a quoted field is not closed")] {
                 let response = try await call(client, .post, "/api/v1/datasets?name=table&kind=csv", key: h.deploy, body: body, contentType: "text/csv")
                 #expect(response.status == .badRequest)
                 #expect(response.error.contains(message), "\(response.error)")

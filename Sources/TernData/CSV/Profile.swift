@@ -6,12 +6,22 @@ import Foundation
 public struct Histogram: Codable, Sendable, Equatable {
     public var edges: [Double]
     public var counts: [Int]
+
+    public init(edges: [Double], counts: [Int]) {
+        self.edges = edges
+        self.counts = counts
+    }
 }
 
 /// A categorical (or boolean) value and how often it occurs.
 public struct ValueCount: Codable, Sendable, Equatable {
     public var value: String
     public var count: Int
+
+    public init(value: String, count: Int) {
+        self.value = value
+        self.count = count
+    }
 }
 
 /// Summary statistics of one column.

@@ -3,7 +3,8 @@ import Foundation
 
 struct Datasets: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Upload and list datasets on a server.", subcommands: [DatasetsUpload.self, DatasetsList.self])
+        abstract: "Upload and list datasets on a server; profile a CSV file locally.",
+        subcommands: [DatasetsUpload.self, DatasetsList.self, DatasetsProfile.self])
 }
 
 struct DatasetsUpload: AsyncParsableCommand {
