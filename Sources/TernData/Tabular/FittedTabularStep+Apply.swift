@@ -3,11 +3,6 @@ import Foundation
 /// The natural logarithm (the C library's `log`, out of reach of the `log` step's name).
 private func naturalLog(_ x: Double) -> Double { log(x) }
 
-/// One cell of a row, for finding duplicate rows.
-private enum Cell: Hashable {
-    case number(Double?)
-    case string(String?)
-}
 
 extension FittedTabularStep {
     /// Applies the step to `table`. Row-dropping steps drop rows only when
@@ -50,19 +45,7 @@ extension FittedTabularStep {
             table = table.keeping(keep)
         case .dropDuplicates:
             guard training else { return }
-            let cols = try indices().map { table.columns[$0.index].values }
-            var seen = Set<[Cell]>()
-            var keep = [Bool](repeating: true, count: table.rowCount)
-            for row in keep.indices {
-                let key = cols.map { values -> Cell in
-                    switch values {
-                    case let .numbers(v): return .number(v[row])
-                    case let .strings(v): return .string(v[row])
-                    }
-                }
-                keep[row] = seen.insert(key).inserted
-            }
-            table = table.keeping(keep)
+            table = table.keeping(try duplicateFree(table, columns: indices().map(\.index)))
         case .impute:
             let fills = try state(fills, "fills")
             for (position, i) in try indices() {
@@ -149,6 +132,42 @@ extension FittedTabularStep {
                 table.columns.replaceSubrange(i...i, with: parts)
             }
         }
+    }
+
+    /// Which rows to keep so no two kept rows are equal over `columns`
+    /// (the first of equal rows is kept). Rows are bucketed by a hash of
+    /// their cells, then compared cell by cell within a bucket.
+    private func duplicateFree(_ table: Table, columns: [Int]) -> [Bool] {
+        let values = columns.map { table.columns[$0].values }
+        func equal(_ a: Int, _ b: Int) -> Bool {
+            values.allSatisfy { column in
+                switch column {
+                case let .numbers(v): return v[a] == v[b]
+                case let .strings(v): return v[a] == v[b]
+                }
+            }
+        }
+        var hashes = [Int](repeating: 0, count: table.rowCount)
+        for column in values {
+            switch column {
+            case let .numbers(v): for row in hashes.indices { hashes[row] = hashes[row] &* 31 &+ v[row].hashValue }
+            case let .strings(v): for row in hashes.indices { hashes[row] = hashes[row] &* 31 &+ v[row].hashValue }
+            }
+        }
+        var firstRow: [Int: Int] = [:]
+        firstRow.reserveCapacity(table.rowCount)
+        var collisions: [Int: [Int]] = [:]
+        var keep = [Bool](repeating: true, count: table.rowCount)
+        for row in keep.indices {
+            let key = hashes[row]
+            guard let first = firstRow[key] else { firstRow[key] = row; continue }
+            if equal(first, row) || collisions[key, default: []].contains(where: { equal($0, row) }) {
+                keep[row] = false
+            } else {
+                collisions[key, default: []].append(row)
+            }
+        }
+        return keep
     }
 
     private func cast(_ column: inout Column, to: CastType) throws {
