@@ -100,6 +100,7 @@ enum AuditRoutes {
         AuditRoute(method: .get, pattern: "/api/v1/jobs/{id}/events", example: "/api/v1/jobs/job-0000000000000000/events", scope: .read),
         AuditRoute(method: .post, pattern: "/api/v1/jobs/{id}/cancel", example: "/api/v1/jobs/job-0000000000000000/cancel", scope: .deploy),
         AuditRoute(method: .get, pattern: "/api/v1/runs/{id}", example: "/api/v1/runs/run-0000000000000000", scope: .read),
+        AuditRoute(method: .get, pattern: "/api/v1/datasets/{name}/profile", example: "/api/v1/datasets/digits/profile", scope: .read),
     ]
 
     /// The widest key that is still too narrow for `scope` (nil for `read`,
