@@ -61,11 +61,16 @@ struct JobSubmission: Decodable {
     var spec: JobJSONValue
     var dataset: String
     var datasetVersion: Int?
-    var train: String
+    /// Row range of an IDX dataset (`0:8000`); CSV datasets use a held-out split instead.
+    var train: String?
     var validation: String?
+    /// CSV datasets: the fraction of rows held out for validation and its seed.
+    var testFraction: Double?
+    var splitSeed: UInt64?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case model, spec, dataset, datasetVersion = "dataset_version", train, validation
+        case testFraction = "test_fraction", splitSeed = "split_seed"
     }
 
     private struct AnyKey: CodingKey {
@@ -86,8 +91,11 @@ struct JobSubmission: Decodable {
         spec = try c.decode(JobJSONValue.self, forKey: .spec)
         dataset = try c.decode(String.self, forKey: .dataset)
         datasetVersion = try c.decodeIfPresent(Int.self, forKey: .datasetVersion)
-        train = try c.decode(String.self, forKey: .train)
+        train = try c.decodeIfPresent(String.self, forKey: .train)
         validation = try c.decodeIfPresent(String.self, forKey: .validation)
+        testFraction = try c.decodeIfPresent(Double.self, forKey: .testFraction)
+        splitSeed = try c.decodeIfPresent(UInt64.self, forKey: .splitSeed)
+        if let testFraction, !(0..<1).contains(testFraction) { throw JobError.invalidField("test_fraction", "must be in [0, 1)") }
         if let datasetVersion, datasetVersion < 1 { throw JobError.invalidField("dataset_version", "must be 1 or more") }
     }
 

@@ -23,7 +23,8 @@ func addJobRoutes(to router: Router<TernRequestContext>, _ services: ServerServi
             return try await services.jobs.submit(
                 model: submission.model, spec: try submission.specText(), datasetName: submission.dataset,
                 datasetVersion: submission.datasetVersion, trainRows: submission.train,
-                validationRows: submission.validation, createdBy: context.identity?.id)
+                validationRows: submission.validation, testFraction: submission.testFraction,
+                splitSeed: submission.splitSeed, createdBy: context.identity?.id)
         }
         return jsonResponse(JobView(record), status: .created)
     }

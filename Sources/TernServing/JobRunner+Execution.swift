@@ -65,12 +65,15 @@ extension JobRunner {
 
     /// Writes the spec to the scratch folder and returns the worker's arguments.
     private func prepare(_ record: JobRecord, dataset: DatasetRecord) throws -> [String] {
-        guard let imagesSHA = dataset.files["images"], let labelsSHA = dataset.files["labels"] else {
-            throw JobRunFailure("the dataset has no 'images' and 'labels' files")
-        }
-        let images = try artifacts.path(for: imagesSHA), labels = try artifacts.path(for: labelsSHA)
-        guard FileManager.default.fileExists(atPath: images.path), FileManager.default.fileExists(atPath: labels.path) else {
-            throw JobRunFailure("the dataset's files are missing from the artifact store")
+        let roles = dataset.kind == .csv ? [HeldOutSplit.csvRole] : ["images", "labels"]
+        var files: [String: URL] = [:]
+        for role in roles {
+            guard let sha = dataset.files[role] else { throw JobRunFailure("the dataset has no '\(role)' file") }
+            let url = try artifacts.path(for: sha)
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw JobRunFailure("the dataset's files are missing from the artifact store")
+            }
+            files[role] = url
         }
         let folder = scratch(for: record.id)
         let specFile = folder.appendingPathComponent("spec.json")
@@ -81,12 +84,17 @@ extension JobRunner {
             throw JobRunFailure("cannot prepare the job's scratch files")
         }
         var arguments = [
-            "worker", "--spec", specFile.path, "--images", images.path, "--labels", labels.path,
-            "--train", record.trainRows, "--output", folder.appendingPathComponent("model.tern").path,
+            "worker", "--spec", specFile.path, "--output", folder.appendingPathComponent("model.tern").path,
             "--memory-limit-mb", String(memoryLimitMB), "--dataset-name", record.datasetName,
             "--parent-pid", String(getpid()),
         ]
-        if let validation = record.validationRows { arguments += ["--validation", validation] }
+        if let table = files[HeldOutSplit.csvRole] {
+            guard let split = HeldOutSplit(parsing: record.trainRows) else { throw JobRunFailure("the job's split is unreadable") }
+            arguments += ["--csv", table.path, "--test-fraction", String(split.testFraction), "--split-seed", String(split.seed)]
+        } else if let images = files["images"], let labels = files["labels"] {
+            arguments += ["--images", images.path, "--labels", labels.path, "--train", record.trainRows]
+            if let validation = record.validationRows { arguments += ["--validation", validation] }
+        }
         return arguments
     }
 

@@ -89,21 +89,43 @@ public actor JobRunner {
     ///   - trainRows, validationRows: `start:end` row ranges within the dataset.
     /// - Throws: ``JobError/invalidField(_:_:)`` naming the bad field,
     ///   ``JobError/notFound(_:)`` for an unknown dataset.
-    public func submit(model: String, spec: String, datasetName: String, datasetVersion: Int?, trainRows: String,
-                       validationRows: String?, createdBy: String?) async throws -> JobRecord {
+    public func submit(model: String, spec: String, datasetName: String, datasetVersion: Int?, trainRows: String?,
+                       validationRows: String?, testFraction: Double? = nil, splitSeed: UInt64? = nil,
+                       createdBy: String?) async throws -> JobRecord {
         do { try Names.validate(model, kind: "model") } catch { throw JobError.invalidField("model", "\(error)") }
         do { try Names.validate(datasetName, kind: "dataset") } catch { throw JobError.invalidField("dataset", "\(error)") }
+        let decoded: ModelSpec
         do {
-            _ = try JSONDecoder().decode(ModelSpec.self, from: Data(spec.utf8))
+            decoded = try JSONDecoder().decode(ModelSpec.self, from: Data(spec.utf8))
         } catch {
             throw JobError.invalidField("spec", describe(error))
         }
         let dataset = try await lookUpDataset(datasetName, version: datasetVersion)
-        let train = try Self.rows(trainRows, field: "train", within: dataset.rows)
-        let validation = try validationRows.map { try Self.rows($0, field: "validation", within: dataset.rows) }
+        let train: String, validation: String?
+        if dataset.kind == .csv {
+            guard decoded.input.format == .table else {
+                throw JobError.invalidField("spec", "a CSV dataset needs a table spec (\"input\": {\"format\": \"table\", \"target\": ...})")
+            }
+            guard trainRows == nil, validationRows == nil else {
+                throw JobError.invalidField("train", "CSV datasets are split with 'test_fraction' and 'split_seed', not row ranges")
+            }
+            let split = HeldOutSplit(testFraction: testFraction ?? 0.2, seed: splitSeed ?? 1)
+            guard (0..<1).contains(split.testFraction) else { throw JobError.invalidField("test_fraction", "must be in [0, 1)") }
+            (train, validation) = (split.description, nil)
+        } else {
+            guard decoded.input.format == .tensor else {
+                throw JobError.invalidField("spec", "a table spec needs a CSV dataset")
+            }
+            guard testFraction == nil, splitSeed == nil else {
+                throw JobError.invalidField("test_fraction", "IDX datasets are split with 'train' and 'validation' row ranges")
+            }
+            guard let trainRows else { throw JobError.invalidField("train", "missing (a row range such as 0:8000)") }
+            train = try Self.rows(trainRows, field: "train", within: dataset.rows).description
+            validation = try validationRows.map { try Self.rows($0, field: "validation", within: dataset.rows).description }
+        }
         let record = JobRecord(
             id: Self.newID(), model: model, state: .queued, spec: spec, datasetName: dataset.name,
-            datasetVersion: dataset.version, trainRows: train.description, validationRows: validation?.description,
+            datasetVersion: dataset.version, trainRows: train, validationRows: validation,
             createdAt: Date(), createdBy: createdBy)
         try await store.createJob(record)
         queue.append(record)
@@ -226,8 +248,10 @@ public actor JobRunner {
         } catch let error as RegistryError {
             throw JobError.invalidField("dataset", error.description)
         }
-        guard dataset.kind == .idx, dataset.files["images"] != nil, dataset.files["labels"] != nil else {
-            throw JobError.invalidField("dataset", "training jobs need an IDX dataset with 'images' and 'labels' files")
+        let usable = dataset.kind == .idx ? dataset.files["images"] != nil && dataset.files["labels"] != nil
+            : dataset.files[HeldOutSplit.csvRole] != nil
+        guard usable else {
+            throw JobError.invalidField("dataset", "training jobs need an IDX dataset with 'images' and 'labels' files or a CSV dataset")
         }
         return dataset
     }
@@ -245,4 +269,26 @@ public actor JobRunner {
         var generator = SystemRandomNumberGenerator()
         return "job-" + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
+}
+
+/// How a CSV job splits its rows, stored as the job's `train` text
+/// (`holdout 0.2 seed 1`): the seeded stratified split of `tern train --csv`.
+public struct HeldOutSplit: Equatable, Sendable, CustomStringConvertible {
+    public static let csvRole = "table"
+    public var testFraction: Double
+    public var seed: UInt64
+
+    public init(testFraction: Double, seed: UInt64) {
+        self.testFraction = testFraction
+        self.seed = seed
+    }
+
+    public init?(parsing text: String) {
+        let parts = text.split(separator: " ")
+        guard parts.count == 4, parts[0] == "holdout", parts[2] == "seed",
+              let fraction = Double(parts[1]), let seed = UInt64(parts[3]) else { return nil }
+        self.init(testFraction: fraction, seed: seed)
+    }
+
+    public var description: String { "holdout \(testFraction) seed \(seed)" }
 }

@@ -21,9 +21,12 @@ struct Worker: ParsableCommand {
             """)
 
     @Option(help: "The model spec (JSON).") var spec: String
-    @Option(help: "IDX file of images (gzip or raw).") var images: String
-    @Option(help: "IDX file of labels (gzip or raw).") var labels: String
-    @Option(help: "Training rows, start:end (half-open).") var train: String
+    @Option(help: "IDX file of images (gzip or raw).") var images: String?
+    @Option(help: "IDX file of labels (gzip or raw).") var labels: String?
+    @Option(help: "Training rows, start:end (half-open).") var train: String?
+    @Option(help: "A CSV file (table models; split with --test-fraction and --split-seed).") var csv: String?
+    @Option(name: .customLong("test-fraction"), help: "CSV: fraction of rows held out for validation.") var testFraction = 0.2
+    @Option(name: .customLong("split-seed"), help: "CSV: seed of the held-out split.") var splitSeed: UInt64 = 1
     @Option(help: "Validation rows, start:end.") var validation: String?
     @Option(help: "Where to write the model artifact.") var output: String
     @Option(name: .customLong("memory-limit-mb"), help: "Address-space limit for this process, in MiB.") var memoryLimitMB: Int?
@@ -39,14 +42,20 @@ struct Worker: ParsableCommand {
         do {
             if let memoryLimitMB { try applyMemoryLimit(megabytes: memoryLimitMB) }
             let spec = try loadSpec()
-            let all = try loadData()
-            let trainSet = try slice(all, train, field: "train")
-            let validationSet = try validation.map { try slice(all, $0, field: "validation") }
-            if stop.isSet { throw NNError.cancelled }
-            let model = try TernModel.train(
-                spec: spec, train: trainSet, validation: validationSet, datasetName: datasetName,
-                trainRows: train, validationRows: validation,
-                shouldStop: { stop.isSet }, onEvent: out.handle)
+            let model: TernModel
+            if let csv {
+                model = try trainTable(spec, csv: csv, stop: stop, out: out)
+            } else {
+                guard let train else { throw CLIError("give --train rows (IDX) or --csv") }
+                let all = try loadData()
+                let trainSet = try slice(all, train, field: "train")
+                let validationSet = try validation.map { try slice(all, $0, field: "validation") }
+                if stop.isSet { throw NNError.cancelled }
+                model = try TernModel.train(
+                    spec: spec, train: trainSet, validation: validationSet, datasetName: datasetName,
+                    trainRows: train, validationRows: validation,
+                    shouldStop: { stop.isSet }, onEvent: out.handle)
+            }
             if stop.isSet { throw NNError.cancelled }
             try model.save(to: URL(fileURLWithPath: output))
             out.write(.done(metrics: model.training?.finalMetrics ?? [:]))
@@ -69,6 +78,22 @@ struct Worker: ParsableCommand {
         if getppid() != parentPID { throw ExitCode(137) }
     }
 
+    /// A table model on the CSV's seeded held-out split (as `tern train --csv`).
+    private func trainTable(_ spec: ModelSpec, csv: String, stop: StopFlag, out: MessageWriter) throws -> TernModel {
+        let table = try CSVReader.read(contentsOf: URL(fileURLWithPath: csv)).table
+        let target = spec.input.target ?? ""
+        guard table[target] != nil else { throw CLIError("the dataset has no target column '\(target)'") }
+        let (trainRows, testRows) = testFraction > 0
+            ? try table.stratifiedSplit(target: target, testFraction: testFraction, seed: splitSeed)
+            : (Array(0..<table.rowCount), [])
+        if stop.isSet { throw NNError.cancelled }
+        return try TernModel.train(
+            spec: spec, table: table, trainRows: trainRows, validationRows: testRows.isEmpty ? nil : testRows,
+            datasetName: datasetName,
+            splitDescription: "\(trainRows.count) rows (test fraction \(testFraction), split seed \(splitSeed))",
+            shouldStop: { stop.isSet }, onEvent: out.handle)
+    }
+
     private func loadSpec() throws -> ModelSpec {
         guard let data = FileManager.default.contents(atPath: spec) else { throw CLIError("cannot read the model spec") }
         do { return try JSONDecoder().decode(ModelSpec.self, from: data) } catch {
@@ -78,6 +103,7 @@ struct Worker: ParsableCommand {
 
     /// Images `(n, ...)` as bytes and labels `(n)` as bytes or 32-bit integers.
     private func loadData() throws -> LabeledImages {
+        guard let images, let labels else { throw CLIError("give --images and --labels (IDX) or --csv") }
         let imageTensor = try IDX.read(contentsOf: URL(fileURLWithPath: images)).uint8Tensor()
         let labelTensor: Tensor<Int32>
         switch try IDX.read(contentsOf: URL(fileURLWithPath: labels)) {

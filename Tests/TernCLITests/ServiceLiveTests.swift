@@ -83,3 +83,44 @@ import Testing
         #expect(classes(after.stdout) == expected)
     }
 }
+
+/// A table model end to end through the service: CSV upload, a training
+/// job on the held-out split, deployment, raw JSON records with missing values.
+@Suite(.serialized) struct TableServiceLiveTests {
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("tern-live-table-\(UUID().uuidString)")
+
+    @Test func titanicJobServesRawRecords() async throws {
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let csv = CLI.root.deletingLastPathComponent().appendingPathComponent("shared/data/tabular/titanic.csv").path
+        let spec = CLI.root.appendingPathComponent("Examples/tabular/titanic.json").path
+        let server = LiveServer(dataDirectory: work.appendingPathComponent("data"), adminKey: makeKeyText())
+        try await server.start()
+        defer { server.stop() }
+
+        let upload = try server.cli(["datasets", "upload", "titanic", "--csv", csv])
+        #expect(upload.status == 0, "\(upload.stderr)")
+        let job = try server.cli(["jobs", "submit", spec, "--model", "titanic", "--dataset", "titanic",
+                                  "--test-fraction", "0.2", "--split-seed", "1", "--watch"])
+        #expect(job.status == 0, "\(job.stdout)\n\(job.stderr)")
+        let version = try await server.json("GET", "/api/v1/models/titanic/versions/1")
+        let accuracy = (version["metrics"] as? [String: Any])?["accuracy"] as? Double ?? 0
+        #expect(accuracy > 0.78, "held-out accuracy \(accuracy)")
+
+        // The same split trained locally gives the same held-out accuracy.
+        let local = try CLI.run(["train", spec, "--csv", csv, "--split-seed", "1", "--output", work.appendingPathComponent("t.tern").path, "--quiet"])
+        #expect(local.status == 0, "\(local.stderr)")
+        let evaluated = try CLI.run(["evaluate", work.appendingPathComponent("t.tern").path, "--csv", csv, "--split-seed", "1"])
+        let localAccuracy = evaluated.stdout.split(separator: "\n").first { $0.hasPrefix("accuracy: ") }.flatMap { Double($0.dropFirst(10)) }
+        #expect(localAccuracy.map { abs($0 - accuracy) < 1e-3 } == true, "local \(String(describing: localAccuracy)) vs job \(accuracy)")
+
+        #expect(try server.cli(["deploy", "titanic", "--version", "1"]).status == 0)
+        let (status, data) = try await server.request("POST", "/v1/models/titanic:predict", json: ["instances": [
+            ["pclass": 3, "sex": "male", "age": NSNull(), "sibsp": 0, "parch": 0, "fare": 7.25, "embarked": NSNull()],
+            ["pclass": 1, "sex": "female", "age": 38, "sibsp": 1, "parch": 0, "fare": 71.28, "embarked": "C"],
+        ]])
+        #expect(status == 200, "\(String(decoding: data, as: UTF8.self))")
+        let predictions = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["predictions"] as? [[String: Any]] ?? []
+        #expect(predictions.map { $0["label"] as? String } == ["0", "1"], "\(predictions)")
+    }
+}

@@ -16,8 +16,10 @@ struct JobsSubmit: AsyncParsableCommand {
     @Option var model: String
     @Option var dataset: String
     @Option(name: .customLong("dataset-version")) var datasetVersion: Int?
-    @Option var train = "0:8000"
-    @Option var validation: String?
+    @Option(help: "IDX datasets: training rows.") var train: String?
+    @Option(help: "IDX datasets: validation rows.") var validation: String?
+    @Option(name: .customLong("test-fraction"), help: "CSV datasets: fraction of rows held out for validation (default 0.2).") var testFraction: Double?
+    @Option(name: .customLong("split-seed"), help: "CSV datasets: seed of the held-out split (default 1).") var splitSeed: UInt64?
     @Flag(help: "Follow progress until the job ends.") var watch = false
     @OptionGroup var client: ClientOptions
 
@@ -26,8 +28,11 @@ struct JobsSubmit: AsyncParsableCommand {
         guard let specObject = try? JSONSerialization.jsonObject(with: Data(text)) else {
             throw CLIError("\(URL(fileURLWithPath: spec).lastPathComponent) is not valid JSON")
         }
-        var body: [String: Any] = ["model": model, "spec": specObject, "dataset": dataset, "train": train]
+        var body: [String: Any] = ["model": model, "spec": specObject, "dataset": dataset]
+        if let train { body["train"] = train }
         if let validation { body["validation"] = validation }
+        if let testFraction { body["test_fraction"] = testFraction }
+        if let splitSeed { body["split_seed"] = splitSeed }
         if let datasetVersion { body["dataset_version"] = datasetVersion }
         let api = try client.client()
         let job = try await api.request(.POST, "/api/v1/jobs", json: body).json
