@@ -107,7 +107,8 @@ import Testing
             #expect(required(.put, "/api/v1/models/{name}/aliases/{alias}") == ["version"])
             #expect(required(.post, "/api/v1/keys") == ["name", "scope"])
             #expect(required(.post, "/api/v1/deployments") == ["model"])
-            #expect(required(.post, "/api/v1/jobs") == ["model", "spec", "dataset", "train"])
+            // `train` is required for IDX datasets only (CSV datasets use test_fraction / split_seed).
+            #expect(required(.post, "/api/v1/jobs") == ["model", "spec", "dataset"])
             let datasets = Self.operation(document, AuditRoute(method: .post, pattern: "/api/v1/datasets", example: "", scope: nil))
             let query = (datasets?["parameters"] as? [[String: Any]] ?? []).filter { $0["in"] as? String == "query" }
             #expect(Set(query.compactMap { $0["name"] as? String }) == ["name", "kind"])
