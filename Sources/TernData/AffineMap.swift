@@ -92,13 +92,9 @@ public struct AffineMap: Equatable, Sendable {
             return
         }
         for y in 0..<height {
-            // Source coordinates move linearly along a row.
-            var sx = inv.b * Double(y) + inv.tx, sy = inv.d * Double(y) + inv.ty
             for x in 0..<width {
-                let base = (y * width + x) * channels
-                sample(src, at: sx, sy, height: height, width: width, channels: channels, into: dst, at: base)
-                sx += inv.a
-                sy += inv.c
+                let (sx, sy) = inv(Double(x), Double(y))
+                sample(src, at: sx, sy, height: height, width: width, channels: channels, into: dst, at: (y * width + x) * channels)
             }
         }
     }
