@@ -10,10 +10,10 @@ cd "$(dirname "$0")/.."
 SPEC=${1:-Examples/mnist-cnn-augmented.json}
 EPOCHS=${2:-20}
 SEEDS=(1 2 3)
-swift build -c release --product tern >/dev/null
-TERN=.build/release/tern
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
+swift build -c release --product tern >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }
+TERN=.build/release/tern
 
 accuracy() { # model → accuracy on 8000:10000
     "$TERN" evaluate "$1" --range 8000:10000 | awk '$1 == "accuracy:" { print $2 }'
