@@ -3,7 +3,9 @@ import TernNN
 import TernData
 
 /// A model as a user writes it: input, preprocessing, layers, and how to
-/// train it (Keras `compile` and `fit`). See `Examples/mnist-mlp.json`.
+/// train it (Keras `compile` and `fit`), with optional random
+/// `augmentation` of the training images. See `Examples/mnist-mlp.json` and
+/// `Examples/mnist-cnn-augmented.json`.
 public struct ModelSpec: Codable, Equatable, Sendable {
     public var name: String
     public var input: InputSpec
@@ -13,18 +15,23 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     public var layers: [LayerSpec]
     public var compile: CompileSpec
     public var fit: FitSpec
+    /// Random transforms of the training batches (empty: none). They run
+    /// on the network's input, after `preprocessing`, and only in training:
+    /// validation, evaluation and inference see the images unchanged.
+    public var augmentation: [AugmentationStep]
 
     public init(name: String, input: InputSpec, preprocessing: [PreprocessingStep] = [], layers: [LayerSpec],
-                compile: CompileSpec, fit: FitSpec = FitSpec()) {
+                compile: CompileSpec, fit: FitSpec = FitSpec(), augmentation: [AugmentationStep] = []) {
         self.name = name
         self.input = input
         self.preprocessing = preprocessing
         self.layers = layers
         self.compile = compile
         self.fit = fit
+        self.augmentation = augmentation
     }
 
-    private enum Keys: String, CodingKey, CaseIterable { case name, input, preprocessing, pipeline, layers, compile, fit }
+    private enum Keys: String, CodingKey, CaseIterable { case name, input, preprocessing, pipeline, layers, compile, fit, augmentation }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -47,6 +54,31 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         guard c.contains(.compile) else { throw FormatError.invalidSpec("the spec needs 'compile' with at least 'loss'") }
         compile = try c.decode(CompileSpec.self, forKey: .compile)
         fit = try c.decodeIfPresent(FitSpec.self, forKey: .fit) ?? FitSpec()
+        augmentation = try c.decodeIfPresent([AugmentationStep].self, forKey: .augmentation) ?? []
+        try checkAugmentation()
+    }
+
+    /// Rejects augmentation of inputs that are not images.
+    /// - Throws: ``FormatError/invalidSpec(_:)``.
+    func checkAugmentation() throws {
+        guard !augmentation.isEmpty else { return }
+        do { try Augmentation(augmentation).validate(sampleShape: input.shape) } catch {
+            throw FormatError.invalidSpec(error.description)
+        }
+    }
+
+    /// Encodes every key; `pipeline` and `augmentation` only when there is
+    /// some, so specs without them read as before.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(input, forKey: .input)
+        try c.encode(preprocessing, forKey: .preprocessing)
+        if !pipeline.isEmpty { try c.encode(pipeline, forKey: .pipeline) }
+        try c.encode(layers, forKey: .layers)
+        try c.encode(compile, forKey: .compile)
+        try c.encode(fit, forKey: .fit)
+        if !augmentation.isEmpty { try c.encode(augmentation, forKey: .augmentation) }
     }
 }
 

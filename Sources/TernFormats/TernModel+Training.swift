@@ -18,7 +18,8 @@ public struct FitOverrides: Sendable {
 
 extension TernModel {
     /// Trains `spec` on labelled images: builds the network from the seed,
-    /// applies the preprocessing, fits, and records the lineage.
+    /// applies the preprocessing, fits (with the spec's augmentation applied
+    /// to each training batch, after preprocessing), and records the lineage.
     /// - Parameters:
     ///   - train: training samples; `validation` optional held-out samples.
     ///   - datasetName: recorded in the lineage with the row ranges.
@@ -34,6 +35,7 @@ extension TernModel {
         spec.fit.batchSize = overrides.batchSize ?? spec.fit.batchSize
         spec.fit.seed = overrides.seed ?? spec.fit.seed
         do { try spec.fit.validate() } catch let e as NNError { throw FormatError.invalidSpec(e.description) }
+        try spec.checkAugmentation()
         var model = try TernModel(spec: spec)
         let classes = model.network.outputShape.count
         let x = model.pipeline.apply(try model.conform(train.images))
@@ -46,7 +48,8 @@ extension TernModel {
         var trainer = try Trainer(network: model.network, compile: spec.compile)
         let history: [EpochRecord]
         do {
-            history = try trainer.fit(x: x, y: y, validation: val, options: spec.fit, shouldStop: shouldStop, onEvent: onEvent)
+            history = try trainer.fit(x: x, y: y, validation: val, options: spec.fit,
+                                      batchTransform: augmentationTransform(spec), shouldStop: shouldStop, onEvent: onEvent)
         } catch let error as NNError where error != .cancelled {
             throw FormatError.invalidSpec(error.description)
         }
@@ -66,6 +69,14 @@ extension TernModel {
             trainedAt: ISO8601DateFormatter().string(from: started),
             seconds: Date().timeIntervalSince(started))
         return model
+    }
+
+    /// The spec's augmentation as a trainer batch transform (nil without
+    /// any), on samples shaped like the network's input.
+    static func augmentationTransform(_ spec: ModelSpec) -> BatchTransform? {
+        guard !spec.augmentation.isEmpty else { return nil }
+        let augmentation = Augmentation(spec.augmentation), sampleShape = spec.input.shape
+        return { batch, rng in try augmentation.apply(to: &batch, sampleShape: sampleShape, rng: &rng) }
     }
 
     /// Loss and metrics of the model on labelled images.

@@ -3,6 +3,7 @@ import Foundation
 import TernNN
 import TernTensor
 import TernFormats
+import TernData
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,6 +46,9 @@ func summary(_ model: TernModel) -> String {
               "Non-trainable params: \(grouped(frozen))", rule]
     let compile = model.spec.compile
     lines.append("Optimizer: \(compile.optimizer.type)  Loss: \(compile.loss.rawValue)  Metrics: \(compile.metrics.joined(separator: ", "))")
+    if !model.spec.augmentation.isEmpty {
+        lines.append("Augmentation (training only): " + model.spec.augmentation.map(augmentationText).joined(separator: ", "))
+    }
     if let t = model.training {
         lines.append("Trained: \(t.trainedAt), \(t.epochs) epochs, batch \(t.batchSize), seed \(t.seed), \(String(format: "%.1f", t.seconds)) s")
         if let d = t.dataset {
@@ -59,6 +63,17 @@ func summary(_ model: TernModel) -> String {
     }
     lines.append("Weights SHA-256: \(model.weightsChecksum)")
     return lines.joined(separator: "\n")
+}
+
+private func augmentationText(_ step: AugmentationStep) -> String {
+    switch step {
+    case let .randomShift(maxPixels): return "random_shift ±\(maxPixels) px"
+    case let .randomRotation(degrees): return "random_rotation ±\(degrees)°"
+    case let .randomZoom(factor): return "random_zoom ±\(factor)"
+    case let .randomFlip(horizontal, vertical):
+        return "random_flip " + [horizontal ? "horizontal" : nil, vertical ? "vertical" : nil].compactMap { $0 }.joined(separator: "+")
+    case let .gaussianNoise(stddev): return "gaussian_noise σ \(stddev)"
+    }
 }
 
 private func shape(_ s: TernTensor.Shape) -> String {

@@ -18,11 +18,13 @@ struct Train: ParsableCommand {
     @Option(help: "Override the spec's fit.seed.") var seed: UInt64?
     @Option(help: "Override the spec's fit.epochs.") var epochs: Int?
     @Option(name: .customLong("batch-size"), help: "Override the spec's fit.batch_size.") var batchSize: Int?
+    @Flag(name: .customLong("no-augmentation"), help: "Ignore the spec's augmentation (for comparisons).") var noAugmentation = false
     @Flag(help: "Print only the final summary.") var quiet = false
     @OptionGroup var table: TableOptions
 
     func run() throws {
-        let spec = try readSpec(self.spec)
+        var spec = try readSpec(self.spec)
+        if noAugmentation { spec.augmentation = [] }
         if spec.input.format == .table {
             try trainTable(spec)
             return

@@ -1,5 +1,9 @@
 import TernTensor
 
+/// Changes a training batch in place, e.g. random augmentation, drawing
+/// from the generator it is given.
+public typealias BatchTransform = @Sendable (inout Tensor<Float>, inout SeededGenerator) throws -> Void
+
 /// The training loop: seeded shuffling per epoch, mini-batches, fused
 /// output activation + loss, validation, early stopping and cancellation
 /// between batches.
@@ -38,12 +42,18 @@ public struct Trainer: Sendable {
 
     /// Trains on `x` (n, inputShape...) and `y`.
     /// - Parameters:
+    ///   - batchTransform: applied to each gathered training batch
+    ///     `(batch, inputShape...)` before the forward pass (data
+    ///     augmentation); never to validation data. It gets its own
+    ///     generator derived from `options.seed`, so the same seed gives the
+    ///     same batches.
     ///   - shouldStop: polled between batches; when it returns true the
     ///     loop throws ``NNError/cancelled``.
     ///   - onEvent: progress, called on the training thread.
     /// - Returns: one record per epoch run.
     public mutating func fit(
         x: Tensor<Float>, y: Targets, validation: (x: Tensor<Float>, y: Targets)? = nil, options: FitSpec,
+        batchTransform: BatchTransform? = nil,
         shouldStop: () -> Bool = { false }, onEvent: (TrainingEvent) -> Void = { _ in }
     ) throws -> [EpochRecord] {
         try options.validate()
@@ -55,6 +65,7 @@ public struct Trainer: Sendable {
         }
         var shuffleRNG = SeededGenerator(seed: options.seed &+ 0x5348_5546)
         var dropoutRNG = SeededGenerator(seed: options.seed &+ 0x4452_4F50)
+        var transformRNG = SeededGenerator(seed: options.seed &+ 0x4155_474D)
         var order = Array(0..<n)
         let steps = (n + options.batchSize - 1) / options.batchSize
         var gradients = network.parameters.map { Tensor<Float>(zeros: $0.value.shape) }
@@ -70,8 +81,10 @@ public struct Trainer: Sendable {
             for step in 0..<steps {
                 if shouldStop() { throw NNError.cancelled }
                 let rows = order[(step * options.batchSize)..<min(n, (step + 1) * options.batchSize)]
+                var batch = x.gatherRows(rows)
+                if let batchTransform { try batchTransform(&batch, &transformRNG) }
                 let (loss, output, targets) = try trainStep(
-                    x: x.gatherRows(rows), y: y.gatherRows(rows), gradients: &gradients, rng: &dropoutRNG)
+                    x: batch, y: y.gatherRows(rows), gradients: &gradients, rng: &dropoutRNG)
                 lossSum += Double(loss) * Double(rows.count)
                 metrics.add(output: output, targets: targets, logits: fused)
                 let seen = min(n, (step + 1) * options.batchSize)
