@@ -3,62 +3,11 @@ import TernNN
 import TernRegistry
 import TernServing
 
-/// Any JSON value, decoded without loss of integers or booleans, so a spec
-/// sent as a JSON object can be re-encoded as text for ``JobRunner``.
-/// Non-finite numbers encode as `null`.
-enum JobJSONValue: Codable, Equatable, Sendable {
-    case null
-    case bool(Bool)
-    case int(Int64)
-    case unsigned(UInt64)
-    case double(Double)
-    case string(String)
-    case array([JobJSONValue])
-    case object([String: JobJSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null } else if let b = try? c.decode(Bool.self) { self = .bool(b) } else if let i = try? c.decode(Int64.self) {
-            self = .int(i)
-        } else if let u = try? c.decode(UInt64.self) { self = .unsigned(u) } else if let d = try? c.decode(Double.self) {
-            self = .double(d)
-        } else if let s = try? c.decode(String.self) { self = .string(s) } else if let a = try? c.decode([JobJSONValue].self) {
-            self = .array(a)
-        } else {
-            self = .object(try c.decode([String: JobJSONValue].self))
-        }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .null: try c.encodeNil()
-        case let .bool(b): try c.encode(b)
-        case let .int(i): try c.encode(i)
-        case let .unsigned(u): try c.encode(u)
-        case let .double(d): if d.isFinite { try c.encode(d) } else { try c.encodeNil() }
-        case let .string(s): try c.encode(s)
-        case let .array(a): try c.encode(a)
-        case let .object(o): try c.encode(o)
-        }
-    }
-
-    /// Parses JSON text; nil when it is not JSON.
-    init?(text: String) {
-        guard let value = try? JSONDecoder().decode(JobJSONValue.self, from: Data(text.utf8)) else { return nil }
-        self = value
-    }
-
-    static func metrics(_ metrics: [String: Double]) -> JobJSONValue {
-        .object(metrics.mapValues { .double($0) })
-    }
-}
-
 /// The body of `POST /api/v1/jobs`. Unknown keys are refused.
 struct JobSubmission: Decodable {
     var model: String
     /// The spec as a JSON object (or its text as a string).
-    var spec: JobJSONValue
+    var spec: RegistryJSON
     var dataset: String
     var datasetVersion: Int?
     /// Row range of an IDX dataset (`0:8000`); CSV datasets use a held-out split instead.
@@ -88,7 +37,7 @@ struct JobSubmission: Decodable {
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decode(String.self, forKey: .model)
-        spec = try c.decode(JobJSONValue.self, forKey: .spec)
+        spec = try c.decode(RegistryJSON.self, forKey: .spec)
         dataset = try c.decode(String.self, forKey: .dataset)
         datasetVersion = try c.decodeIfPresent(Int.self, forKey: .datasetVersion)
         train = try c.decodeIfPresent(String.self, forKey: .train)
@@ -126,8 +75,8 @@ struct JobView: Encodable {
     var state: String
     var dataset: Dataset
     var splits: Splits
-    var spec: JobJSONValue
-    var history: JobJSONValue
+    var spec: RegistryJSON
+    var history: RegistryJSON
     var error: String?
     var resultVersion: Int?
     var createdAt: String
@@ -147,8 +96,8 @@ struct JobView: Encodable {
         state = job.state.rawValue
         dataset = Dataset(name: job.datasetName, version: job.datasetVersion)
         splits = Splits(train: job.trainRows, validation: job.validationRows)
-        spec = JobJSONValue(text: job.spec) ?? .string(job.spec)
-        history = JobJSONValue(text: job.history) ?? .array([])
+        spec = RegistryJSON(parsing: job.spec)
+        history = RegistryJSON(parsing: job.history)
         error = job.error
         resultVersion = job.resultVersion
         createdAt = Self.timestamp(job.createdAt)
@@ -182,15 +131,14 @@ struct JobView: Encodable {
 
 /// The JSON of one server-sent event's `data:` line.
 enum JobEventJSON {
-    static func value(_ event: JobEvent) -> JobJSONValue {
+    static func value(_ event: JobEvent) -> RegistryJSON {
         switch event {
         case let .progress(p):
-            return .object(["epoch": .int(Int64(p.epoch)), "step": .int(Int64(p.step)), "steps": .int(Int64(p.steps)),
-                            "metrics": .metrics(p.metrics)])
+            return ["epoch": .int(p.epoch), "step": .int(p.step), "steps": .int(p.steps), "metrics": RegistryJSON(p.metrics)]
         case let .epoch(e):
-            return .object(["epoch": .int(Int64(e.epoch)), "metrics": .metrics(e.metrics), "seconds": .double(e.seconds)])
+            return ["epoch": .int(e.epoch), "metrics": RegistryJSON(e.metrics), "seconds": .double(e.seconds)]
         case let .finished(job):
-            return JobJSONValue(text: encode(JobView(job))) ?? .null
+            return RegistryJSON(parsing: encode(JobView(job)))
         }
     }
 

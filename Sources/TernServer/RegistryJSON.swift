@@ -3,13 +3,17 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// A JSON document built in code: how the registry routes shape their
-/// responses (snake_case keys, ISO-8601 dates, explicit `null`s) and how a
-/// stored JSON text (a model spec, a dataset schema) is embedded as an object.
+/// A JSON document built in code: how the registry and job routes shape
+/// their responses (snake_case keys, ISO-8601 dates, explicit `null`s) and
+/// how a stored JSON text (a model spec, a dataset schema) is embedded as an
+/// object. Decoding keeps integers and booleans exactly (a `seed` above
+/// `Int.max` stays an unsigned integer), so a spec sent as an object can be
+/// re-encoded as text.
 enum RegistryJSON: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
     case int(Int)
+    case unsigned(UInt64)
     case double(Double)
     case string(String)
     case array([RegistryJSON])
@@ -23,6 +27,8 @@ enum RegistryJSON: Sendable, Equatable, Codable {
             self = .bool(b)
         } else if let i = try? c.decode(Int.self) {
             self = .int(i)
+        } else if let u = try? c.decode(UInt64.self) {
+            self = .unsigned(u)
         } else if let d = try? c.decode(Double.self) {
             self = .double(d)
         } else if let s = try? c.decode(String.self) {
@@ -40,6 +46,7 @@ enum RegistryJSON: Sendable, Equatable, Codable {
         case .null: try c.encodeNil()
         case let .bool(b): try c.encode(b)
         case let .int(i): try c.encode(i)
+        case let .unsigned(u): try c.encode(u)
         // JSON has no NaN or infinity: a non-finite metric reads as null.
         case let .double(d): if d.isFinite { try c.encode(d) } else { try c.encodeNil() }
         case let .string(s): try c.encode(s)
