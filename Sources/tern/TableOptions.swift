@@ -32,8 +32,7 @@ struct TableOptions: ParsableArguments {
         guard table[target] != nil else {
             throw CLIError("the CSV has no target column '\(target)'")
         }
-        if testFraction == 0 { return (table, Array(0..<table.rowCount), []) }
-        let (train, test) = try table.stratifiedSplit(target: target, testFraction: testFraction, seed: splitSeed)
+        let (train, test) = try table.heldOutSplit(target: target, testFraction: testFraction, seed: splitSeed)
         return (table, train, test)
     }
 

@@ -83,9 +83,7 @@ struct Worker: ParsableCommand {
         let table = try CSVReader.read(contentsOf: URL(fileURLWithPath: csv)).table
         let target = spec.input.target ?? ""
         guard table[target] != nil else { throw CLIError("the dataset has no target column '\(target)'") }
-        let (trainRows, testRows) = testFraction > 0
-            ? try table.stratifiedSplit(target: target, testFraction: testFraction, seed: splitSeed)
-            : (Array(0..<table.rowCount), [])
+        let (trainRows, testRows) = try table.heldOutSplit(target: target, testFraction: testFraction, seed: splitSeed)
         if stop.isSet { throw NNError.cancelled }
         return try TernModel.train(
             spec: spec, table: table, trainRows: trainRows, validationRows: testRows.isEmpty ? nil : testRows,

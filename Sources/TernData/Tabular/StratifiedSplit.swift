@@ -68,3 +68,16 @@ extension Table {
         }
     }
 }
+
+extension Table {
+    /// The held-out split `tern train --csv`, its evaluation and training
+    /// jobs share: ``stratifiedSplit(target:testFraction:seed:)``, or every
+    /// row for training when `testFraction` is 0.
+    public func heldOutSplit(target: String, testFraction: Double, seed: UInt64) throws -> (train: [Int], test: [Int]) {
+        guard testFraction > 0 else {
+            guard self[target] != nil else { throw TabularError.missingColumn(step: "split", column: target) }
+            return (Array(0..<rowCount), [])
+        }
+        return try stratifiedSplit(target: target, testFraction: testFraction, seed: seed)
+    }
+}
