@@ -13,7 +13,11 @@ private let deploymentBodyLimit = 64 << 10
 /// - `POST /api/v1/deployments` (scope `deploy`), body `{"model": "mnist",
 ///   "version": 3}` or `{"model": "mnist", "alias": "production"}`: reads
 ///   the version's artifact (checksum verified), loads it and answers 201
-///   with the deployment.
+///   with the deployment. An optional `"batching"` object turns on dynamic
+///   batching for the version (``BatchingJSON``): `{"max_batch_size": 32,
+///   "max_queue_delay_microseconds": 500, "preferred_batch_sizes": [8, 16, 32],
+///   "max_queue_size": 1024}`; without it (or with a delay of 0) each
+///   request runs alone. Every deployment answers its `batching` settings.
 /// - `GET /api/v1/deployments` (scope `read`): `{"deployments": [...]}`.
 /// - `DELETE /api/v1/deployments/{model}/{version}` (scope `deploy`):
 ///   unloads the version (404 if it is not loaded).
@@ -23,7 +27,7 @@ private let deploymentBodyLimit = 64 << 10
 func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: ServerServices) {
     router.post("/api/v1/deployments") { request, context in
         try context.require(.deploy)
-        let (model, selector) = try await readDeploymentRequest(request, services)
+        let (model, selector, batching) = try await readDeploymentRequest(request, services)
         let version = try await deploymentVersion(model: model, selector, services)
         let record = try await services.store.version(model: model, version: version)
         let artifact: [UInt8]
@@ -36,12 +40,13 @@ func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: Serv
         }
         let loaded: LoadedModel
         do {
-            loaded = try await services.runtime.load(model: model, version: version, artifact: artifact)
+            loaded = try await services.runtime.load(model: model, version: version, artifact: artifact, batching: batching)
         } catch let error as FormatError {
             throw APIError(.conflict, "model '\(model)' version \(version) cannot be loaded: \(error.description)")
         }
         await DeploymentsFile(directory: services.configuration.dataDirectory).save(services.runtime)
-        context.logger.info("model loaded", metadata: ["model": "\(model)", "version": "\(version)", "memory_bytes": "\(loaded.memoryBytes)"])
+        context.logger.info("model loaded", metadata: ["model": "\(model)", "version": "\(version)", "memory_bytes": "\(loaded.memoryBytes)",
+                                                       "batching": "\(batching.isEnabled)"])
         return jsonResponse(deploymentJSON(loaded), status: .created)
     }
 
@@ -68,8 +73,9 @@ func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: Serv
     }
 }
 
-/// The body's model name and version or alias.
-private func readDeploymentRequest(_ request: Request, _ services: ServerServices) async throws -> (String, VersionSelector) {
+/// The body's model name, version or alias, and batching settings.
+private func readDeploymentRequest(_ request: Request, _ services: ServerServices) async throws
+    -> (String, VersionSelector, BatchingConfiguration) {
     try request.requireJSONContentType()
     let buffer = try await request.collectBody(limit: deploymentBodyLimit)
     let root: JSONValue
@@ -79,9 +85,15 @@ private func readDeploymentRequest(_ request: Request, _ services: ServerService
         throw APIError(.badRequest, error.description)
     }
     guard case let .object(body) = root else { throw APIError(.badRequest, "the request body must be a JSON object") }
-    try V2Codec.allowOnly(["model", "version", "alias"], in: body, what: "deployment request")
+    try V2Codec.allowOnly(["model", "version", "alias", "batching"], in: body, what: "deployment request")
     guard case let .string(model)? = body["model"] else { throw APIError(.badRequest, "'model' must be a string") }
     try Names.validate(model, kind: "model")
+    let batching = try body["batching"].map(BatchingJSON.decode) ?? .disabled
+    return (model, try deploymentSelector(body), batching)
+}
+
+/// The body's `version` or `alias`.
+private func deploymentSelector(_ body: [String: JSONValue]) throws -> VersionSelector {
     switch (body["version"], body["alias"]) {
     case (.some, .some):
         throw APIError(.badRequest, "give either 'version' or 'alias', not both")
@@ -89,12 +101,12 @@ private func readDeploymentRequest(_ request: Request, _ services: ServerService
         throw APIError(.badRequest, "the request needs 'version' (a number) or 'alias' (a name)")
     case let (.int(v)?, nil):
         guard v >= 1, v <= Int64(Int32.max) else { throw APIError(.badRequest, "'version' must be a positive integer") }
-        return (model, .number(Int(v)))
+        return .number(Int(v))
     case (.some, nil):
         throw APIError(.badRequest, "'version' must be a positive integer")
     case let (nil, .string(alias)?):
         try Names.validate(alias, kind: "alias")
-        return (model, .alias(alias))
+        return .alias(alias)
     case (nil, .some):
         throw APIError(.badRequest, "'alias' must be a string")
     }
@@ -123,5 +135,6 @@ private func deploymentJSON(_ loaded: LoadedModel) -> JSONValue {
         "state": .string(loaded.ready ? "ready" : "loading"),
         "memory_bytes": .int(Int64(loaded.memoryBytes)),
         "loaded_at": .string(loaded.loadedAt.formatted(.iso8601)),
+        "batching": BatchingJSON.encode(loaded.batching),
     ])
 }

@@ -16,8 +16,21 @@ public final class ServerMetrics: Sendable {
         .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
     ]
 
+    /// Buckets of `tern_inference_batch_size` (samples per run of a model).
+    static let batchSizeBuckets: [Double] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+    }
+
+    /// A swift-metrics factory writing into ``registry``, for the runtime's
+    /// batchers (TernServing reports through swift-metrics only): the
+    /// `tern_inference_batch_size` histogram and `tern_inference_queue_depth`
+    /// gauge, with `model` and `version` labels.
+    public var batchingFactory: any MetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.valueHistogramBuckets["tern_inference_batch_size"] = ServerMetrics.batchSizeBuckets
+        return factory
     }
 
     func recordRequest(method: String, route: String, status: Int, model: String?, version: String?, duration: Duration) {

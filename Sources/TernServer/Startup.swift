@@ -40,7 +40,7 @@ public func makeServices(_ configuration: ServerConfiguration, logger: Logger, m
     // Blobs written before a crash but never committed to a row.
     artifacts.removeUnreferenced(keeping: try await store.referencedArtifacts())
 
-    let runtime = ModelRuntime()
+    let runtime = ModelRuntime(metricsFactory: metrics.batchingFactory)
     let jobs = JobRunner(
         store: store, artifacts: artifacts, workerExecutable: configuration.workerExecutable,
         scratchDirectory: dir.appendingPathComponent("scratch"), timeLimit: configuration.jobTimeLimit,
@@ -66,7 +66,12 @@ public func buildApplication(
 /// The set of loaded versions, kept in `deployments.json` so a restarted
 /// server serves what it served before.
 struct DeploymentsFile: Sendable {
-    struct Entry: Codable, Hashable { var model: String; var version: Int }
+    struct Entry: Codable, Hashable {
+        var model: String
+        var version: Int
+        /// Absent in files written before batching existed (batching off).
+        var batching: BatchingConfiguration?
+    }
     let url: URL
 
     init(directory: URL) { url = directory.appendingPathComponent("deployments.json") }
@@ -79,7 +84,8 @@ struct DeploymentsFile: Sendable {
 
     /// Rewrites the file atomically from the runtime's current state.
     func save(_ runtime: ModelRuntime) async {
-        let entries = await runtime.loaded().map { Entry(model: $0.model, version: $0.version) }
+        let entries = await runtime.loaded()
+            .map { Entry(model: $0.model, version: $0.version, batching: $0.batching.isEnabled ? $0.batching : nil) }
             .sorted { ($0.model, $0.version) < ($1.model, $1.version) }
         guard let data = try? JSONEncoder().encode(entries) else { return }
         try? data.write(to: url, options: .atomic)
@@ -90,7 +96,8 @@ struct DeploymentsFile: Sendable {
             do {
                 let record = try await services.store.version(model: entry.model, version: entry.version)
                 let bytes = try services.artifacts.read(record.artifactSHA256)
-                _ = try await services.runtime.load(model: entry.model, version: entry.version, artifact: bytes)
+                _ = try await services.runtime.load(model: entry.model, version: entry.version, artifact: bytes,
+                                                    batching: entry.batching ?? .disabled)
                 services.logger.info("restored deployment", metadata: ["model": "\(entry.model)", "version": "\(entry.version)"])
             } catch {
                 services.logger.error("could not restore deployment", metadata: ["model": "\(entry.model)", "version": "\(entry.version)", "error": "\(error)"])

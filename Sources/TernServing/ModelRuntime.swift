@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Metrics
 import TernFormats
 import TernTensor
 
@@ -14,6 +15,10 @@ public struct LoadedModel: Sendable {
     public let memoryBytes: Int
     /// Whether the version accepts predictions.
     public var ready: Bool
+    /// How the version batches requests (set by ``ModelRuntime/install(_:batching:)``).
+    public internal(set) var batching: BatchingConfiguration = .disabled
+    /// The version's batcher when ``batching`` is on.
+    var batcher: Batcher?
 
     public init(model: String, version: Int, ternModel: TernModel, loadedAt: Date = Date(), ready: Bool = true) {
         self.model = model
@@ -45,6 +50,11 @@ public enum ModelInput: Sendable {
 
 /// The models loaded for serving, keyed by (model name, version), and the
 /// ``InferenceLimiter`` every prediction goes through.
+///
+/// A version loaded with batching on (``BatchingConfiguration/isEnabled``)
+/// gets its own ``Batcher``: concurrent ``predict(_:_:)`` calls for it are
+/// then run together in batches, each batch as one prediction through the
+/// limiter.
 public actor ModelRuntime {
     private struct Key: Hashable {
         var model: String
@@ -54,34 +64,68 @@ public actor ModelRuntime {
     private var models: [Key: LoadedModel] = [:]
     /// Bounds concurrent predictions; shared by every loaded model.
     public nonisolated let limiter: InferenceLimiter
+    /// Where batchers report their metrics (nil: the bootstrapped `MetricsSystem`).
+    private let metricsFactory: (any MetricsFactory)?
 
     /// - Parameters:
     ///   - maxConcurrentPredictions: predictions at once (default: the processor count).
     ///   - maxQueuedPredictions: callers waiting for a slot before 503s (default 256).
+    ///   - metricsFactory: where batchers report `tern_inference_batch_size`
+    ///     and `tern_inference_queue_depth` (default: the bootstrapped `MetricsSystem`).
     public init(maxConcurrentPredictions: Int = ProcessInfo.processInfo.activeProcessorCount,
-                maxQueuedPredictions: Int = 256) {
+                maxQueuedPredictions: Int = 256, metricsFactory: (any MetricsFactory)? = nil) {
         limiter = InferenceLimiter(maxConcurrent: maxConcurrentPredictions, maxQueued: maxQueuedPredictions)
+        self.metricsFactory = metricsFactory
     }
 
     /// Decodes `artifact` (verifying its checksums) on a worker thread and
     /// makes it the loaded copy of `model` version `version`, replacing a
     /// previous copy of that same version only.
-    /// - Throws: ``FormatError`` when the artifact is invalid or corrupt.
+    /// - Parameter batching: how the version batches requests (default: off).
+    /// - Throws: ``FormatError`` when the artifact is invalid or corrupt,
+    ///   ``BatchingConfigurationError`` for an invalid `batching`.
     @discardableResult
-    public func load(model: String, version: Int, artifact: [UInt8]) async throws -> LoadedModel {
+    public func load(model: String, version: Int, artifact: [UInt8],
+                     batching: BatchingConfiguration = .disabled) async throws -> LoadedModel {
+        let batching = try batching.validated()
         let decoded: Result<TernModel, any Error> = await withCheckedContinuation { continuation in
             DispatchQueue.global(qos: .utility).async {
                 continuation.resume(returning: Result { try TernModel(artifact: artifact) })
             }
         }
-        return install(LoadedModel(model: model, version: version, ternModel: try decoded.get()))
+        return install(LoadedModel(model: model, version: version, ternModel: try decoded.get()), batching: batching)
     }
 
-    /// Makes an already decoded model the loaded copy of its version.
+    /// Makes an already decoded model the loaded copy of its version, with
+    /// a new batcher when `batching` is on (requests already queued on a
+    /// replaced copy finish on it).
+    /// - Parameter batching: a validated configuration (default: off).
     @discardableResult
-    public func install(_ loaded: LoadedModel) -> LoadedModel {
+    public func install(_ loaded: LoadedModel, batching: BatchingConfiguration = .disabled) -> LoadedModel {
+        var loaded = loaded
+        loaded.batching = batching
+        loaded.batcher = nil
+        if batching.isEnabled {
+            let model = loaded.ternModel
+            loaded.batcher = Batcher(
+                configuration: batching, limiter: limiter,
+                dimensions: [("model", loaded.model), ("version", String(loaded.version))],
+                metricsFactory: metricsFactory
+            ) { input in
+                switch input {
+                case let .uint8(t): return try model.predict(t)
+                case let .float32(t): return try model.predict(t)
+                }
+            }
+        }
         models[Key(model: loaded.model, version: loaded.version)] = loaded
         return loaded
+    }
+
+    /// The batching counts of a loaded version (nil when it is not loaded
+    /// or does not batch).
+    public func batchingStats(model: String, version: Int) async -> BatchingStats? {
+        await models[Key(model: model, version: version)]?.batcher?.stats
     }
 
     /// Drops a loaded version.
@@ -121,11 +165,21 @@ public actor ModelRuntime {
     }
 
     /// Runs `loaded` on `input` through the limiter: outputs `(n, units)`.
+    ///
+    /// When the version batches, the input's shape is checked first (so a
+    /// bad request fails alone, before it queues) and it then runs as part
+    /// of a batch; the rows answered equal those of running it alone.
     /// - Throws: ``InferenceLimiterError/overloaded(running:queued:)`` when
-    ///   too many predictions are waiting, or the model's error for an
-    ///   input it cannot take.
+    ///   too many predictions (or batched requests) are waiting, or the
+    ///   model's error for an input it cannot take.
     public nonisolated func predict(_ loaded: LoadedModel, _ input: ModelInput) async throws -> Tensor<Float> {
         let model = loaded.ternModel
+        if let batcher = loaded.batcher, input.batchSize > 0 {
+            switch input {
+            case let .uint8(t): return try await batcher.submit(.uint8(model.conform(t)))
+            case let .float32(t): return try await batcher.submit(.float32(model.conform(t)))
+            }
+        }
         return try await limiter.run {
             switch input {
             case let .uint8(t): return try model.predict(t)

@@ -20,12 +20,14 @@ let mnistDirectory: URL = {
 
 /// The one place `ServerServices` is built in these tests.
 func testServices(configuration: ServerConfiguration, store: any RegistryStore, artifacts: ArtifactStore,
-                  runtime: ModelRuntime = ModelRuntime(), workerExecutable: URL? = nil) -> ServerServices {
+                  runtime: ModelRuntime = ModelRuntime(), workerExecutable: URL? = nil,
+                  metrics: ServerMetrics = ServerMetrics()) -> ServerServices {
     let logger = Logger(label: "tern.tests")
     let jobs = JobRunner(store: store, artifacts: artifacts, workerExecutable: workerExecutable,
                          scratchDirectory: configuration.dataDirectory.appendingPathComponent("scratch"),
                          timeLimit: .seconds(120), memoryLimitMB: 4096, concurrency: 1, logger: logger)
-    return ServerServices(configuration: configuration, store: store, artifacts: artifacts, runtime: runtime, jobs: jobs, logger: logger)
+    return ServerServices(configuration: configuration, store: store, artifacts: artifacts, runtime: runtime, jobs: jobs,
+                          logger: logger, metrics: metrics)
 }
 
 /// The registry store the tests use: SQLite in the test's data directory.

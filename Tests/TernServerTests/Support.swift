@@ -33,7 +33,8 @@ struct Fixture {
     let readKey: String
     let directory: URL
 
-    static func make(loaded: [Int] = [1, 2], runtime: ModelRuntime = ModelRuntime(), configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> Fixture {
+    static func make(loaded: [Int] = [1, 2], runtime: ModelRuntime = ModelRuntime(), metrics: ServerMetrics = ServerMetrics(),
+                     configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> Fixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-server-tests-\(UUID().uuidString)")
         let artifacts = try ArtifactStore(root: directory.appendingPathComponent("artifacts"))
         let store = try SQLiteRegistryStore(path: directory.appendingPathComponent("registry.sqlite"))
@@ -62,7 +63,7 @@ struct Fixture {
             try await store.createKey(record)
             keys[scope] = text
         }
-        let services = testServices(configuration: configuration, store: store, artifacts: artifacts, runtime: runtime)
+        let services = testServices(configuration: configuration, store: store, artifacts: artifacts, runtime: runtime, metrics: metrics)
         return Fixture(services: services, store: store, models: models, adminKey: keys[.admin] ?? "", deployKey: keys[.deploy] ?? "",
                        predictKey: keys[.predict] ?? "", readKey: keys[.read] ?? "", directory: directory)
     }
