@@ -31,7 +31,7 @@ private func addV2Routes(to router: Router<TernRequestContext>, _ services: Serv
         return jsonResponse(.object([
             "name": .string(serverName),
             "version": .string(serverVersion),
-            "extensions": .array([]),
+            "extensions": .array([.string("binary_tensor_data")]),
         ]))
     }
 
@@ -58,13 +58,16 @@ private func addV2Routes(to router: Router<TernRequestContext>, _ services: Serv
     let infer: @Sendable (Request, TernRequestContext) async throws -> Response = { request, context in
         try services.requirePredict(context)
         let loaded = try await services.resolve(model: try modelParameter(context), try versionParameter(context))
-        let body = try await readJSON(request, services)
+        let body = try await readInferBody(request, services)
         if let pipeline = loaded.ternModel.tabular {
             return try await inferTable(body, loaded, pipeline, services)
         }
-        let decoded = try V2Codec.decodeInfer(body, model: loaded.ternModel, maxElements: services.configuration.maxTensorElements)
+        let decoded = try V2Codec.decodeInfer(body.json, binary: body.binary, model: loaded.ternModel,
+                                              maxElements: services.configuration.maxTensorElements)
+        let binaryOutputs = try BinaryOutputChoice(body.json.objectMembers)
         let output = try await predict(loaded, decoded.input, batch: decoded.batch, services)
-        return jsonResponse(V2Codec.inferResponse(loaded, id: decoded.id, output: output, batch: decoded.batch))
+        return V2Response.encode(model: loaded.model, version: loaded.version, id: decoded.id,
+                                 outputs: V2Codec.inferOutputs(loaded, output: output, batch: decoded.batch), binary: binaryOutputs)
     }
     router.post("/v2/models/{model}/infer", use: infer)
     router.post("/v2/models/{model}/versions/{version}/infer", use: infer)
@@ -192,9 +195,9 @@ func readJSON(_ request: Request, _ services: ServerServices) async throws -> JS
 }
 
 /// V2 inference on raw records of a table model (see ``TableCodec``).
-private func inferTable(_ root: JSONValue, _ loaded: LoadedModel, _ pipeline: FittedTabularPipeline,
+private func inferTable(_ request: V2InferBody, _ loaded: LoadedModel, _ pipeline: FittedTabularPipeline,
                         _ services: ServerServices) async throws -> Response {
-    guard case let .object(body) = root else { throw V2Codec.bad("the request body must be a JSON object") }
+    guard case let .object(body) = request.json else { throw V2Codec.bad("the request body must be a JSON object") }
     try V2Codec.allowOnly(["id", "parameters", "inputs", "outputs"], in: body, what: "request")
     var id: String?
     switch body["id"] {
@@ -219,16 +222,12 @@ private func inferTable(_ root: JSONValue, _ loaded: LoadedModel, _ pipeline: Fi
     guard case let .array(inputs)? = body["inputs"], !inputs.isEmpty else {
         throw V2Codec.bad("'inputs' must list one tensor per column: \(TableCodec.inputColumns(pipeline).map(\.name).joined(separator: ", "))")
     }
-    let table = try TableCodec.decodeV2(inputs, pipeline: pipeline, maxElements: services.configuration.maxTensorElements)
+    let binaryOutputs = try BinaryOutputChoice(body)
+    let table = try TableCodec.decodeV2(inputs, binary: request.binary, pipeline: pipeline, maxElements: services.configuration.maxTensorElements)
     let features = try TableCodec.features(table, pipeline: pipeline)
     let output = try await predict(loaded, .float32(features), batch: table.rowCount, services)
-    var response: [String: JSONValue] = [
-        "model_name": .string(loaded.model),
-        "model_version": .string(String(loaded.version)),
-        "outputs": .array(TableCodec.v2Outputs(output, pipeline: pipeline, requested: requested)),
-    ]
-    if let id { response["id"] = .string(id) }
-    return jsonResponse(.object(response))
+    return V2Response.encode(model: loaded.model, version: loaded.version, id: id,
+                             outputs: TableCodec.v2Outputs(output, pipeline: pipeline, requested: requested), binary: binaryOutputs)
 }
 
 /// TF Serving `:predict` on raw records of a table model.

@@ -111,6 +111,12 @@ enum JSONValue: Sendable, Equatable {
         out.append(UInt8(ascii: "\""))
     }
 
+    /// The members of an object, empty for any other value.
+    var objectMembers: [String: JSONValue] {
+        if case let .object(members) = self { return members }
+        return [:]
+    }
+
     subscript(key: String) -> JSONValue? {
         if case let .object(members) = self { return members[key] }
         return nil

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import TernData
 import TernFormats
 import TernServing
@@ -36,8 +37,11 @@ enum TableCodec {
 
     // MARK: Requests
 
-    /// A V2 request's inputs as a table.
-    static func decodeV2(_ inputs: [JSONValue], pipeline: FittedTabularPipeline, maxElements: Int) throws -> Table {
+    /// A V2 request's inputs as a table. A column with
+    /// `parameters.binary_data_size` takes its values from `binary`, in input
+    /// order: numbers little-endian, BYTES as length-prefixed UTF-8 strings.
+    static func decodeV2(_ inputs: [JSONValue], binary: BinarySections? = nil, pipeline: FittedTabularPipeline, maxElements: Int) throws -> Table {
+        var binary = binary
         let known = Dictionary(uniqueKeysWithValues: pipeline.inputColumns.map { ($0.name, $0.type) })
         var columns: [Column] = []
         var batch: Int?
@@ -55,18 +59,36 @@ enum TableCodec {
                   dims.count == 1 || dims[1] == 1 else {
                 throw V2Codec.bad("'inputs[\(i)].shape' of a column must be [n] or [n, 1]")
             }
+            let field = "inputs[\(i)]"
+            var section: ByteBuffer?
+            if let size = try V2Binary.declaredSize(tensor["parameters"], field: "\(field).parameters") {
+                section = try V2Binary.section(size, hasData: tensor["data"] != nil, binary: &binary, field: field)
+                // Every element takes at least a byte: more rows than bytes is a 400, not an allocation.
+                guard dims[0] <= Double(size) else { throw V2Codec.bad("'\(field).shape' has \(dims[0]) rows but only \(size) bytes of binary data") }
+            }
+            guard dims[0] <= Double(maxElements) else { throw TensorJSON.tooMany(maxElements) }
             let n = Int(dims[0])
-            guard n <= maxElements else { throw TensorJSON.tooMany(maxElements) }
             if let batch, batch != n { throw V2Codec.bad("input '\(name)' has \(n) rows but the others have \(batch)") }
             batch = n
-            let values = try elements(tensor["data"], field: "inputs[\(i)].data")
+            let values = try section.map { try binaryElements($0, datatype: datatype, rows: n, field: field) }
+                ?? elements(tensor["data"], field: "\(field).data")
             guard values.count == n else { throw V2Codec.bad("'shape' \(dims.map { Int($0) }) has \(n) elements but 'inputs[\(i)].data' has \(values.count)") }
             if datatype == .BYTES, values.contains(where: { if case .number = $0 { return true } else { return false } }) {
                 throw V2Codec.bad("input '\(name)' is BYTES but holds numbers")
             }
             columns.append(try column(name, type, values))
         }
+        try binary?.finish()
         return Table(columns: columns)
+    }
+
+    /// A column's values from its binary section.
+    private static func binaryElements(_ bytes: ByteBuffer, datatype: V2DataType, rows: Int, field: String) throws -> [Element] {
+        if datatype == .BYTES { return try V2Binary.strings(bytes, count: rows, field: field).map { .text($0) } }
+        try V2Binary.checkSize(bytes.readableBytes, count: rows, datatype: datatype, shape: [rows], field: field)
+        let values = try V2Binary.doubles(bytes, datatype: datatype, field: field)
+        try V2Codec.checkValues(values, datatype: datatype, field: field)
+        return values.map { .number($0) }
     }
 
     /// TF Serving row format: one object per instance, keyed by column name.
@@ -190,21 +212,14 @@ enum TableCodec {
         }
     }
 
-    static func v2Outputs(_ output: Tensor<Float>, pipeline: FittedTabularPipeline, requested: Set<String>?) -> [JSONValue] {
+    static func v2Outputs(_ output: Tensor<Float>, pipeline: FittedTabularPipeline, requested: Set<String>?) -> [V2Output] {
         let rows = output.shape[0], width = output.count / max(rows, 1)
-        var outputs: [JSONValue] = []
+        var outputs: [V2Output] = []
         if requested == nil || requested?.contains(V2Codec.outputName) == true {
-            outputs.append(.object([
-                "name": .string(V2Codec.outputName), "datatype": .string("FP32"),
-                "shape": .array([.int(Int64(rows)), .int(Int64(width))]),
-                "data": .array(output.scalars.map { .float($0) }),
-            ]))
+            outputs.append(V2Output(name: V2Codec.outputName, datatype: "FP32", shape: [rows, width], values: .floats(output)))
         }
         if let labels = labels(output, pipeline: pipeline), requested == nil || requested?.contains(labelOutput) == true {
-            outputs.append(.object([
-                "name": .string(labelOutput), "datatype": .string("BYTES"),
-                "shape": .array([.int(Int64(rows))]), "data": .array(labels.map { .string($0) }),
-            ]))
+            outputs.append(V2Output(name: labelOutput, datatype: "BYTES", shape: [rows], values: .strings(labels)))
         }
         return outputs
     }

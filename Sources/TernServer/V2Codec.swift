@@ -38,12 +38,17 @@ struct V2InferRequest {
 /// The single input tensor may carry any name: Tern models have one input
 /// (declared as `input` in metadata), and clients often send the name of
 /// the layer they exported (`input_1`), so the name is not checked.
-/// Request and tensor `parameters` are accepted and ignored.
+/// Request and tensor `parameters` are accepted and ignored, except those of
+/// the binary tensor data extension (`binary_data_size` on inputs, read by
+/// ``V2Binary``; `binary_data_output` and `binary_data` choosing binary
+/// outputs, see ``BinaryOutputChoice``).
 enum V2Codec {
     static let outputName = "output"
     static let inputName = "input"
 
-    static func decodeInfer(_ root: JSONValue, model: TernModel, maxElements: Int) throws -> V2InferRequest {
+    /// - Parameter binary: the binary part of the body, when the request
+    ///   uses the binary tensor data extension.
+    static func decodeInfer(_ root: JSONValue, binary: BinarySections? = nil, model: TernModel, maxElements: Int) throws -> V2InferRequest {
         guard case let .object(body) = root else { throw bad("the request body must be a JSON object") }
         try allowOnly(["id", "parameters", "inputs", "outputs"], in: body, what: "request")
         var id: String?
@@ -72,12 +77,27 @@ enum V2Codec {
         if datatype == .BYTES || datatype == .FP16 {
             throw bad("datatype \(datatype.rawValue) is not supported by this model")
         }
-        let shape = try readShape(tensor["shape"], maxElements: maxElements)
+        let binarySize = try V2Binary.declaredSize(tensor["parameters"], field: "inputs[0].parameters")
+        // A binary input's shape is checked against its byte count before the
+        // element limit, so a huge shape over a tiny body is a 400.
+        let shape = try readShape(tensor["shape"], maxElements: binarySize == nil ? maxElements : .max)
         let sample = TensorJSON.sampleCount(model)
         let perSample = shape.dropFirst().reduce(1, *)
         guard perSample == sample else {
             throw bad("the model takes \(sample) values per sample (shape \(model.spec.input.shape.dimensions)); 'shape' \(shape) has \(perSample)")
         }
+        if let binarySize {
+            var binary = binary
+            let field = "inputs[0]"
+            let bytes = try V2Binary.section(binarySize, hasData: tensor["data"] != nil, binary: &binary, field: field)
+            let count = shape.reduce(1, *)
+            try V2Binary.checkSize(binarySize, count: count, datatype: datatype, shape: shape, field: field)
+            guard count <= maxElements else { throw TensorJSON.tooMany(maxElements) }
+            try binary?.finish()
+            let input = try V2Binary.modelInput(bytes, datatype: datatype, batch: shape[0], model: model, field: field)
+            return V2InferRequest(id: id, input: input, batch: shape[0])
+        }
+        try binary?.finish()
         guard let dataValue = tensor["data"] else { throw bad("missing 'inputs[0].data'") }
         let field = "inputs[0].data"
         let data = try TensorJSON.flatten(dataValue, field: field, kind: datatype == .BOOL ? .booleans : .numbers, limit: maxElements)
@@ -160,20 +180,9 @@ enum V2Codec {
 
     // MARK: Responses
 
-    static func inferResponse(_ loaded: LoadedModel, id: String?, output: Tensor<Float>, batch: Int) -> JSONValue {
-        let units = loaded.outputUnits
-        var body: [String: JSONValue] = [
-            "model_name": .string(loaded.model),
-            "model_version": .string(String(loaded.version)),
-            "outputs": .array([.object([
-                "name": .string(outputName),
-                "datatype": .string("FP32"),
-                "shape": .array([.int(Int64(batch)), .int(Int64(units))]),
-                "data": .array(output.scalars.map { .float($0) }),
-            ])]),
-        ]
-        if let id { body["id"] = .string(id) }
-        return .object(body)
+    /// The outputs of a tensor model: `output`, FP32 `(batch, units)`.
+    static func inferOutputs(_ loaded: LoadedModel, output: Tensor<Float>, batch: Int) -> [V2Output] {
+        [V2Output(name: outputName, datatype: "FP32", shape: [batch, loaded.outputUnits], values: .floats(output))]
     }
 
     static func metadata(_ loaded: LoadedModel, versions: [Int]) -> JSONValue {

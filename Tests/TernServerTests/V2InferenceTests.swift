@@ -30,7 +30,7 @@ func v2Body(shape: [Int], datatype: String = "UINT8", data: String, name: String
             #expect(server.status == .ok)
             #expect(server.object["name"] as? String == "tern")
             #expect(server.object["version"] as? String == "0.1.0")
-            #expect((server.object["extensions"] as? [Any])?.isEmpty == true)
+            #expect(server.object["extensions"] as? [String] == ["binary_tensor_data"])
 
             for uri in ["/v2/models/mnist", "/v2/models/mnist/versions/2", "/v2/models/mnist/versions/staging"] {
                 let meta = try await client.get(uri)
