@@ -78,6 +78,9 @@ import Testing
         #expect((run["final_metrics"] as? [String: Any])?["val_accuracy"] != nil || (run["final_metrics"] as? [String: Any])?["accuracy"] != nil)
         let keys = try await server.json("GET", "/api/v1/keys")
         #expect((keys["keys"] as? [Any])?.count == 2)
+        // A locally trained artifact uploads as version 1 of a new model.
+        let uploaded = try server.cli(["models", "upload", "mnist-copy", file.path])
+        #expect(uploaded.status == 0 && uploaded.stdout.contains("version 1"), "\(uploaded.stdout) \(uploaded.stderr)")
         let after = try server.cli(["infer", "mnist", "--range", "8000:8100", "--data", mnist.path], key: predictKey)
         #expect(after.status == 0, "\(after.stderr)")
         #expect(classes(after.stdout) == expected)

@@ -38,7 +38,15 @@ struct ModelsUpload: AsyncParsableCommand {
     @Argument var artifact: String
     @OptionGroup var client: ClientOptions
     func run() async throws {
-        let reply = try await client.client().request(.POST, "/api/v1/models/\(name)/versions", body: try readFile(artifact)).json
+        let api = try client.client()
+        let bytes = try readFile(artifact)
+        // The registry wants the model to exist first (as MLflow does); create it on first upload.
+        do {
+            _ = try await api.request(.GET, "/api/v1/models/\(name)")
+        } catch let error as CLIError where error.description.contains("HTTP 404") {
+            _ = try await api.request(.POST, "/api/v1/models", json: ["name": name])
+        }
+        let reply = try await api.request(.POST, "/api/v1/models/\(name)/versions", body: bytes).json
         print("uploaded \(name) version \(reply["version"] ?? "?") (sha256 \((reply["artifact_sha256"] as? String ?? "").prefix(16)))")
     }
 }
