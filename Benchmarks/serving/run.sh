@@ -20,6 +20,7 @@
 #   EPOCHS=1           epochs of the quick training run
 #   RESULTS=DIR        keep the raw wrk outputs and logs there (default: a temp dir, removed)
 #   SKIP_BUILD=1       use the existing .build/release/tern
+#   TERN_BIN=PATH      use that tern binary (no build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -36,8 +37,12 @@ EPOCHS=${EPOCHS:-1}
 data=${TERN_DATA_DIR:-../shared/data}/mnist
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
-[ "${SKIP_BUILD:-0}" = 1 ] || swift build -c release --product tern >/dev/null
-tern=$root/.build/release/tern
+if [ -n "${TERN_BIN:-}" ]; then
+    tern=$TERN_BIN
+else
+    [ "${SKIP_BUILD:-0}" = 1 ] || swift build -c release --product tern >/dev/null
+    tern=$root/.build/release/tern
+fi
 
 work=$(mktemp -d)
 results=${RESULTS:-$work/results}
@@ -122,6 +127,9 @@ export TERN_API_KEY=$("$tern" keys create --local --data-dir "$home" --scope adm
 tern_pid=$!
 pids+=("$tern_pid")
 wait_ready "$TERN_SERVER/v2/health/ready" 30
+# The CLI has no `models create`: the registry entry comes from the API.
+curl -sf -o /dev/null -H "Authorization: Bearer $TERN_API_KEY" -H 'Content-Type: application/json' \
+    -d '{"name": "mnist"}' "$TERN_SERVER/api/v1/models"
 "$tern" models upload mnist "$work/mnist.tern" >/dev/null
 "$tern" models alias mnist production 1 >/dev/null
 "$tern" deploy mnist --alias production >/dev/null
@@ -230,14 +238,18 @@ done
 if [ "$FASTAPI" = 1 ]; then
     echo
     echo "Tern / FastAPI, V2 JSON requests/s:"
-    awk -F'\t' '
+    awk -F'\t' -v workers="$FASTAPI_WORKERS" '
+        BEGIN { nw = split(workers, wl, " ") }
         { match($3, /rps=[0-9.]+/); r = substr($3, RSTART + 4, RLENGTH - 4) }
         $1 == "tern V2 JSON" { tern[$2] = r; order[++n] = $2 }
-        $1 ~ /^FastAPI/ { w = $1; sub(/^FastAPI V2 JSON, /, "", w); peer[w, $2] = r; ws[w] = 1 }
+        $1 ~ /^FastAPI/ { w = $1; sub(/^FastAPI V2 JSON, /, "", w); peer[w, $2] = r }
         END {
             for (i = 1; i <= n; i++) {
                 c = order[i]; line = sprintf("  %s connections:", c)
-                for (w in ws) if (peer[w, c] > 0) line = line sprintf("  %.2fx vs %s", tern[c] / peer[w, c], w)
+                for (j = 1; j <= nw; j++) {
+                    w = wl[j] " worker(s)"
+                    if (peer[w, c] > 0) line = line sprintf("  %.2fx vs %s", tern[c] / peer[w, c], w)
+                }
                 print line
             }
         }' "$rows"
