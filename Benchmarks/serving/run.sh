@@ -111,6 +111,7 @@ probe() { # url body content-type header-length out -> HTTP status
     curl -s -o "$5" -w '%{http_code}' -H "Content-Type: $3" "${extra[@]}" --data-binary "@$2" "$1"
 }
 
+echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 echo "== model: Examples/mnist-mlp.json, $EPOCHS epoch(s) on MNIST test rows 0:8000"
 "$tern" train Examples/mnist-mlp.json --data "$data" --train 0:8000 --epochs "$EPOCHS" --quiet --output "$work/mnist.tern"
 "$PYTHON" "$here/make_bodies.py" "$work/bodies" --data "$data" --index "$IMAGE"
@@ -216,6 +217,7 @@ fi
 
 echo
 echo "== results: ${DURATION} s per row after ${WARMUP} s warm-up, wrk -t${WRK_THREADS} (fewer for 1 connection), image $IMAGE"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the rows)"
 echo
 echo "| server, format | connections | requests/s | p50 | p99 | non-2xx | socket errors |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
