@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Request bodies for one MNIST test image, for the serving benchmark.
+
+Writes into OUT_DIR:
+  v2.json      KServe V2 JSON, UINT8 pixels, shape [1, 28, 28]
+  tf.json      TF Serving :predict, row format ({"instances": [[28 rows of 28]]})
+  v2.bin       V2 with the binary tensor extension: JSON header, then 784 raw bytes
+  v2.bin.len   the JSON header's length (the Inference-Header-Content-Length value)
+  label        the image's label
+
+  python3 make_bodies.py OUT_DIR [--data ../shared/data/mnist] [--index 0]
+
+Standard library only (gzip + struct).
+"""
+import argparse
+import gzip
+import json
+import os
+import struct
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    zero, dtype, ndim = struct.unpack(">HBB", data[:4])
+    if zero != 0 or dtype != 0x08:
+        raise SystemExit(f"{os.path.basename(path)}: not a ubyte IDX file")
+    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
+    return dims, data[4 + 4 * ndim:]
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    default_data = os.path.join(os.environ.get("TERN_DATA_DIR", os.path.join(root, "..", "shared", "data")), "mnist")
+    p = argparse.ArgumentParser()
+    p.add_argument("out")
+    p.add_argument("--data", default=default_data)
+    p.add_argument("--index", type=int, default=0)
+    a = p.parse_args()
+
+    dims, pixels = read_idx(os.path.join(a.data, "t10k-images-idx3-ubyte.gz"))
+    _, labels = read_idx(os.path.join(a.data, "t10k-labels-idx1-ubyte.gz"))
+    n, rows, cols = dims
+    if not 0 <= a.index < n:
+        raise SystemExit(f"--index must be in 0..{n - 1}")
+    size = rows * cols
+    image = pixels[a.index * size:(a.index + 1) * size]
+    values = list(image)
+    compact = {"separators": (",", ":")}
+
+    os.makedirs(a.out, exist_ok=True)
+    v2 = {"inputs": [{"name": "input", "shape": [1, rows, cols], "datatype": "UINT8", "data": values}]}
+    with open(os.path.join(a.out, "v2.json"), "w") as f:
+        json.dump(v2, f, **compact)
+    tf = {"instances": [[values[r * cols:(r + 1) * cols] for r in range(rows)]]}
+    with open(os.path.join(a.out, "tf.json"), "w") as f:
+        json.dump(tf, f, **compact)
+    header = json.dumps({"inputs": [{"name": "input", "shape": [1, rows, cols], "datatype": "UINT8",
+                                     "parameters": {"binary_data_size": size}}]}, **compact).encode()
+    with open(os.path.join(a.out, "v2.bin"), "wb") as f:
+        f.write(header + bytes(image))
+    with open(os.path.join(a.out, "v2.bin.len"), "w") as f:
+        f.write(str(len(header)))
+    with open(os.path.join(a.out, "label"), "w") as f:
+        f.write(str(labels[a.index]))
+
+
+if __name__ == "__main__":
+    main()
