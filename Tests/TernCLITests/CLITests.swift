@@ -1,23 +1,12 @@
 import Foundation
 import Testing
+import TernTesting
 
 /// Runs the built `tern` binary (it sits beside the test bundle in the
 /// build folder) for exact output and exit codes.
 struct CLI {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let binary: URL? = {
-        var dir = Bundle.main.bundleURL
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("tern")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        for config in ["debug", "release"] {
-            let candidate = root.appendingPathComponent(".build/\(config)/tern")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
-    }()
+    static let binary: URL? = TestPaths.ternExecutable
 
     struct Result {
         let status: Int32

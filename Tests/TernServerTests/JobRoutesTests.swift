@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Testing
+import TernTesting
 import TernRegistry
 import TernServing
 @testable import TernServer
@@ -12,16 +13,7 @@ import TernServing
 /// The job routes over a real runner and `tern worker` processes.
 @Suite(.serialized) struct JobRoutesTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let tern: URL? = {
-        var dir = Bundle.main.bundleURL
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("tern")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        let fallback = root.appendingPathComponent(".build/debug/tern")
-        return FileManager.default.isExecutableFile(atPath: fallback.path) ? fallback : nil
-    }()
+    static let tern: URL? = TestPaths.ternExecutable
 
     enum HarnessError: Error { case noWorker }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+import TernTesting
 import TernRegistry
 @testable import TernServing
 
@@ -10,20 +11,8 @@ struct JobFixture {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let mnist = root.deletingLastPathComponent().appendingPathComponent("shared/data/mnist")
 
-    /// The built `tern` executable: beside the test bundle, else in `.build`.
-    static let tern: URL? = {
-        var dir = Bundle.main.bundleURL
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("tern")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        for config in ["debug", "release"] {
-            let candidate = root.appendingPathComponent(".build/\(config)/tern")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
-    }()
+    /// The built `tern` executable.
+    static let tern: URL? = TestPaths.ternExecutable
 
     let directory: URL
     let store: SQLiteRegistryStore
