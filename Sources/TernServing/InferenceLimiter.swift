@@ -18,9 +18,13 @@ public enum InferenceLimiterError: Error, Equatable, Sendable, CustomStringConve
 /// Bounds the predictions running at once and the callers waiting for a
 /// slot, so request handlers never run inference unboundedly.
 ///
-/// At most ``maxConcurrent`` predictions run at a time, each on a Dispatch
-/// worker thread (never on the caller's executor, so the server's event
-/// loops and the cooperative pool stay free). Up to ``maxQueued`` further
+/// At most ``maxConcurrent`` predictions run at a time. Large ones run on a
+/// Dispatch worker thread so the cooperative pool stays free; small ones
+/// (`inline: true`, a few microseconds of work) run on the calling task,
+/// since handing them to another thread and back costs more than the
+/// prediction. Neither ever runs on the server's event loops: Hummingbird
+/// runs handlers on the cooperative pool, which is sized to the cores.
+/// Up to ``maxQueued`` further
 /// callers wait in FIFO order; past that, ``run(_:)`` throws
 /// ``InferenceLimiterError/overloaded(running:queued:)`` at once. A waiting
 /// caller whose task is cancelled leaves the queue with `CancellationError`.
@@ -45,15 +49,21 @@ public actor InferenceLimiter {
     /// Predictions running and callers waiting, now.
     public var load: (running: Int, queued: Int) { (running, waiters.count) }
 
-    /// Runs `work` on a worker thread once a slot is free.
+    /// Runs `work` once a slot is free: on the calling task when `inline`,
+    /// else on a worker thread.
     /// - Throws: ``InferenceLimiterError/overloaded(running:queued:)`` when
     ///   the queue is full, `CancellationError` if the task is cancelled
     ///   while waiting, or whatever `work` throws.
-    public nonisolated func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    public nonisolated func run<T: Sendable>(inline: Bool = false, _ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await acquire()
-        let result: Result<T, any Error> = await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(returning: Result { try work() })
+        let result: Result<T, any Error>
+        if inline {
+            result = Result { try work() }
+        } else {
+            result = await withCheckedContinuation { continuation in
+                DispatchQueue.global(qos: .userInitiated).async {
+                    continuation.resume(returning: Result { try work() })
+                }
             }
         }
         await release()

@@ -164,6 +164,9 @@ public actor ModelRuntime {
         return true
     }
 
+    /// Batches up to this many samples run on the calling task (see ``InferenceLimiter``).
+    public static let inlineBatchLimit = 16
+
     /// Runs `loaded` on `input` through the limiter: outputs `(n, units)`.
     ///
     /// When the version batches, the input's shape is checked first (so a
@@ -180,7 +183,8 @@ public actor ModelRuntime {
             case let .float32(t): return try await batcher.submit(.float32(model.conform(t)))
             }
         }
-        return try await limiter.run {
+        // A handful of samples takes microseconds: run them on this task.
+        return try await limiter.run(inline: input.batchSize <= ModelRuntime.inlineBatchLimit) {
             switch input {
             case let .uint8(t): return try model.predict(t)
             case let .float32(t): return try model.predict(t)

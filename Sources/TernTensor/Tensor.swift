@@ -20,9 +20,11 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
         self.storage = TensorStorage(uninitializedCount: shape.count)
     }
 
-    /// Wraps `scalars` in `shape`.
+    /// Wraps `scalars` in `shape`. Inlinable so that it is specialised for
+    /// the caller's collection type (a generic copy loop costs ~100x more).
     /// - Throws: ``TensorError/countMismatch(op:expected:actual:)`` when the
     ///   counts differ.
+    @inlinable
     public init(shape: Shape, scalars: some Collection<Scalar>) throws {
         guard shape.count == scalars.count else {
             throw TensorError.countMismatch(op: "Tensor.init", expected: shape.count, actual: scalars.count)
