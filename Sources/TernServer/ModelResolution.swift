@@ -47,13 +47,13 @@ extension ServerServices {
         case let .number(n):
             version = n
         case let .alias(alias):
-            guard let record = try await lookupAlias(model: model, alias: alias) else {
+            guard let aliased = try await lookupAlias(model: model, alias: alias) else {
                 throw APIError(.notFound, "model '\(model)' has no alias '\(alias)'")
             }
-            version = record.version
+            version = aliased
         case .unspecified:
-            if let record = try await lookupAlias(model: model, alias: defaultAlias) {
-                version = record.version
+            if let aliased = try await lookupAlias(model: model, alias: defaultAlias) {
+                version = aliased
             } else if let latest = await runtime.latestLoaded(model: model) {
                 return latest
             } else {
@@ -78,13 +78,18 @@ extension ServerServices {
         return [try await resolve(model: model, selector)]
     }
 
-    /// The alias record, or nil when the model or alias does not exist.
-    private func lookupAlias(model: String, alias: String) async throws -> AliasRecord? {
+    /// The version an alias points at, or nil when the model or alias does
+    /// not exist (through ``AliasCache``).
+    private func lookupAlias(model: String, alias: String) async throws -> Int? {
+        if let cached = aliases.lookup(model: model, alias: alias) { return cached }
+        let version: Int?
         do {
-            return try await store.alias(model: model, alias: alias)
+            version = try await store.alias(model: model, alias: alias).version
         } catch RegistryError.notFound {
-            return nil
+            version = nil
         }
+        aliases.store(model: model, alias: alias, version: version)
+        return version
     }
 
     /// Throws 401/403 unless anonymous prediction is allowed or the key has `predict`.

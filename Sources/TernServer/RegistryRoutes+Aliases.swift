@@ -39,6 +39,7 @@ extension RegistryRoutes {
         guard body.version > 0 else { throw APIError(.badRequest, "'version' must be a positive integer") }
         _ = try await store.version(model: model, version: body.version)
         let record = try await store.setAlias(model: model, alias: alias, version: body.version, by: context.identity?.id)
+        services.aliases.invalidate(model: model)
         return try registryResponse(RegistryRoutes.aliasJSON(record))
     }
 
@@ -61,6 +62,7 @@ extension RegistryRoutes {
         let alias = try name(context, "alias", kind: "alias")
         _ = try await store.alias(model: model, alias: alias)
         try await store.deleteAlias(model: model, alias: alias, by: context.identity?.id)
+        services.aliases.invalidate(model: model)
         return Response(status: .noContent)
     }
 }

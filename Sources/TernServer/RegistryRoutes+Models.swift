@@ -138,6 +138,7 @@ extension RegistryRoutes {
         }
         try await blobs.run {
             let unreferenced = try await store.deleteModel(model)
+            services.aliases.invalidate(model: model)
             await removeUnreferenced(unreferenced)
         }
         if !loadedVersions.isEmpty {

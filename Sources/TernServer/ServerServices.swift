@@ -13,6 +13,8 @@ public struct ServerServices: Sendable {
     public let jobs: JobRunner
     public let logger: Logger
     public let metrics: ServerMetrics
+    /// Recently resolved aliases for inference routes.
+    let aliases = AliasCache()
 
     public init(configuration: ServerConfiguration, store: any RegistryStore, artifacts: ArtifactStore,
                 runtime: ModelRuntime, jobs: JobRunner, logger: Logger, metrics: ServerMetrics = ServerMetrics()) {
