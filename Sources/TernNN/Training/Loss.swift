@@ -81,63 +81,56 @@ public enum Loss: String, Codable, Sendable, CaseIterable {
         return y
     }
 
-    /// -Σ y log p over probabilities (clipped to [1e-7, 1 - 1e-7] as Keras does).
-    func probabilityCrossEntropy(_ p: Tensor<Float>, oneHot y: Tensor<Float>) throws -> (Float, Tensor<Float>) {
-        let batch = Float(p.shape[0])
-        var grad = Tensor<Float>(uninitialized: p.shape)
+    /// Sums `term(output[i], target[i])` (each element's loss and gradient)
+    /// over equal-length tensors: the loss total and the gradient tensor.
+    @inline(__always)
+    private func elementwise(
+        _ output: Tensor<Float>, _ target: Tensor<Float>, _ term: (Float, Float) -> (loss: Double, gradient: Float)
+    ) -> (total: Double, gradient: Tensor<Float>) {
+        var grad = Tensor<Float>(uninitialized: output.shape)
         var total: Double = 0
-        p.withUnsafeBufferPointer { p in
-            y.withUnsafeBufferPointer { y in
+        output.withUnsafeBufferPointer { o in
+            target.withUnsafeBufferPointer { t in
                 grad.withUnsafeMutableBufferPointer { g in
-                    for i in 0..<p.count {
-                        let clipped = min(max(p[i], 1e-7), 1 - 1e-7)
-                        total -= Double(y[i] * Float.log(clipped))
-                        g[i] = clipped == p[i] ? -y[i] / clipped / batch : 0
+                    for i in 0..<o.count {
+                        let (loss, gradient) = term(o[i], t[i])
+                        total += loss
+                        g[i] = gradient
                     }
                 }
             }
+        }
+        return (total, grad)
+    }
+
+    /// -Σ y log p over probabilities (clipped to [1e-7, 1 - 1e-7] as Keras does).
+    func probabilityCrossEntropy(_ p: Tensor<Float>, oneHot y: Tensor<Float>) throws -> (Float, Tensor<Float>) {
+        let batch = Float(p.shape[0])
+        let (total, grad) = elementwise(p, y) { p, y in
+            let clipped = min(max(p, 1e-7), 1 - 1e-7)
+            return (-Double(y * Float.log(clipped)), clipped == p ? -y / clipped / batch : 0)
         }
         return (Float(total / Double(batch)), grad)
     }
 
     func binaryCrossEntropy(_ z: Tensor<Float>, _ y: Tensor<Float>, fromLogits: Bool) -> (Float, Tensor<Float>) {
         let n = Float(z.count)
-        var grad = Tensor<Float>(uninitialized: z.shape)
-        var total: Double = 0
-        z.withUnsafeBufferPointer { z in
-            y.withUnsafeBufferPointer { y in
-                grad.withUnsafeMutableBufferPointer { g in
-                    for i in 0..<z.count {
-                        if fromLogits {
-                            // max(z, 0) - z y + log(1 + e^-|z|), gradient sigmoid(z) - y
-                            total += Double(max(z[i], 0) - z[i] * y[i] + Float.log(1 + Float.exp(-abs(z[i]))))
-                            g[i] = (1 / (1 + Float.exp(-z[i])) - y[i]) / n
-                        } else {
-                            let p = min(max(z[i], 1e-7), 1 - 1e-7)
-                            total -= Double(y[i] * Float.log(p) + (1 - y[i]) * Float.log(1 - p))
-                            g[i] = p == z[i] ? (p - y[i]) / (p * (1 - p)) / n : 0
-                        }
-                    }
-                }
+        let (total, grad) = elementwise(z, y) { z, y in
+            if fromLogits {
+                // max(z, 0) - z y + log(1 + e^-|z|), gradient sigmoid(z) - y
+                return (Double(max(z, 0) - z * y + Float.log(1 + Float.exp(-abs(z)))), (1 / (1 + Float.exp(-z)) - y) / n)
             }
+            let p = min(max(z, 1e-7), 1 - 1e-7)
+            return (-Double(y * Float.log(p) + (1 - y) * Float.log(1 - p)), p == z ? (p - y) / (p * (1 - p)) / n : 0)
         }
         return (Float(total / Double(n)), grad)
     }
 
     func meanSquared(_ p: Tensor<Float>, _ y: Tensor<Float>) -> (Float, Tensor<Float>) {
         let n = Float(p.count)
-        var grad = Tensor<Float>(uninitialized: p.shape)
-        var total: Double = 0
-        p.withUnsafeBufferPointer { p in
-            y.withUnsafeBufferPointer { y in
-                grad.withUnsafeMutableBufferPointer { g in
-                    for i in 0..<p.count {
-                        let d = p[i] - y[i]
-                        total += Double(d * d)
-                        g[i] = 2 * d / n
-                    }
-                }
-            }
+        let (total, grad) = elementwise(p, y) { p, y in
+            let d = p - y
+            return (Double(d * d), 2 * d / n)
         }
         return (Float(total / Double(n)), grad)
     }
