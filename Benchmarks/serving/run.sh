@@ -21,6 +21,9 @@
 #   RESULTS=DIR        keep the raw wrk outputs and logs there (default: a temp dir, removed)
 #   SKIP_BUILD=1       use the existing .build/release/tern
 #   TERN_BIN=PATH      use that tern binary (no build)
+#   BATCHING="200 32"  also drive V2 JSON on a copy of the model deployed with
+#                      dynamic batching: max queue delay (µs) and max batch size
+#                      ("" = no batching rows)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -34,6 +37,7 @@ FASTAPI_WORKERS=${FASTAPI_WORKERS:-1 2}
 PYTHON=${PYTHON:-python3}
 IMAGE=${IMAGE:-0}
 EPOCHS=${EPOCHS:-1}
+BATCHING=${BATCHING-200 32}
 data=${TERN_DATA_DIR:-../shared/data}/mnist
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
@@ -135,6 +139,14 @@ curl -sf -o /dev/null -H "Authorization: Bearer $TERN_API_KEY" -H 'Content-Type:
 "$tern" models alias mnist production 1 >/dev/null
 "$tern" deploy mnist --alias production >/dev/null
 v2_url=$TERN_SERVER/v2/models/mnist/infer
+if [ -n "$BATCHING" ]; then
+    read -r batch_delay batch_size <<<"$BATCHING"
+    curl -sf -o /dev/null -H "Authorization: Bearer $TERN_API_KEY" -H 'Content-Type: application/json' \
+        -d '{"name": "mnist-batched"}' "$TERN_SERVER/api/v1/models"
+    "$tern" models upload mnist-batched "$work/mnist.tern" >/dev/null
+    "$tern" deploy mnist-batched --version 1 --max-queue-delay-us "$batch_delay" --max-batch-size "$batch_size" >/dev/null
+    batched_url=$TERN_SERVER/v2/models/mnist-batched/versions/1/infer
+fi
 tf_url=$TERN_SERVER/v1/models/mnist:predict
 
 status=$(probe "$v2_url" "$bodies/v2.json" application/json "" "$work/tern_v2.out")
@@ -152,6 +164,11 @@ sampler=$!
 pids+=("$sampler")
 echo "$tern_idle" >"$work/tern_peak"
 load "tern V2 JSON" "$v2_url" "$bodies/v2.json" application/json ""
+if [ -n "$BATCHING" ]; then
+    load "tern V2 JSON, batching ${batch_delay} µs/${batch_size}" "$batched_url" "$bodies/v2.json" application/json ""
+    curl -s "$TERN_SERVER/metrics" | awk '/^tern_inference_batch_size_(sum|count)\{.*mnist-batched/ { split($1, a, "{"); v[a[1]] = $2 }
+        END { if (v["tern_inference_batch_size_count"] > 0) printf "  batching: %d runs of the model, %.1f samples per run on average\n", v["tern_inference_batch_size_count"], v["tern_inference_batch_size_sum"] / v["tern_inference_batch_size_count"] }'
+fi
 load "tern TF :predict" "$tf_url" "$bodies/tf.json" application/json ""
 case $bin_status in
     2??) load "tern V2 binary" "$v2_url" "$bodies/v2.bin" application/octet-stream "$binlen" ;;

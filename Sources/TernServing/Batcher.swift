@@ -28,8 +28,8 @@ public struct BatchingStats: Sendable, Equatable {
 /// ``BatchingConfiguration/maxQueueSize`` requests already wait); a
 /// ``BatchScheduler`` decides when queued requests leave together. A batch
 /// is concatenated along its first axis and run once through the shared
-/// ``InferenceLimiter`` (so on a worker thread, never on the caller's
-/// executor), and its output rows go back to each request. If a batch of
+/// ``InferenceLimiter``, on a task of its own (a large batch on a worker
+/// thread), never on the actor, and its output rows go back to each request. If a batch of
 /// several requests fails for a reason other than overload or
 /// cancellation, each of its requests runs again alone, so only a request
 /// that fails by itself gets an error.
@@ -39,7 +39,7 @@ public struct BatchingStats: Sendable, Equatable {
 /// gauge `tern_inference_queue_depth` (requests waiting), both with
 /// `model` and `version` dimensions.
 public actor Batcher {
-    /// Runs the model on a batch (called on a limiter worker thread).
+    /// Runs the model on a batch (on the batch's task or a limiter worker thread).
     public typealias Run = @Sendable (ModelInput) throws -> Tensor<Float>
 
     private struct Waiter {
@@ -56,7 +56,7 @@ public actor Batcher {
     private var timerGeneration: UInt64 = 0
     private var timerDeadline: ContinuousClock.Instant?
     private var counts = BatchingStats()
-    private let batchSize: Recorder
+    private nonisolated let batchSize: Recorder
     private let queueDepth: Gauge
 
     /// - Parameters:
@@ -154,36 +154,53 @@ public actor Batcher {
         queueDepth.record(scheduler.queued)
     }
 
-    /// Runs one batch, then lets the next one leave.
-    private func execute(_ batch: [Waiter]) async {
+    /// Runs one batch on a task of its own (off the actor, so requests keep
+    /// queuing meanwhile), answers its requests there, then lets the next
+    /// batch leave. A batch of up to ``inlineSampleLimit`` samples runs on
+    /// that task; a larger one goes to a limiter worker thread.
+    private nonisolated func execute(_ batch: [Waiter]) async {
         let inputs = batch.map(\.input)
+        let samples = inputs.reduce(0) { $0 + $1.batchSize }
         let run = self.run
+        var predictCalls = 1
+        var retried = 0
+        batchSize.record(samples)
         do {
-            counts.predictCalls += 1
-            batchSize.record(inputs.reduce(0) { $0 + $1.batchSize })
-            let outputs = try await limiter.run {
+            let outputs = try await limiter.run(inline: samples <= Batcher.inlineSampleLimit) {
                 try run(ModelInput.joined(inputs)).splittingRows(inputs.map(\.batchSize))
             }
             for (waiter, output) in zip(batch, outputs) { waiter.continuation.resume(returning: output) }
         } catch let error where batch.count > 1 && !(error is InferenceLimiterError) && !(error is CancellationError) {
+            retried = batch.count
+            predictCalls += batch.count
             await retryAlone(batch)
         } catch {
             for waiter in batch { waiter.continuation.resume(throwing: error) }
         }
+        await finished(predictCalls: predictCalls, retried: retried)
+    }
+
+    /// Batches of up to this many samples run on the batch's own task
+    /// (tens of microseconds for an MNIST MLP) rather than a worker thread.
+    public static let inlineSampleLimit = 64
+
+    private func finished(predictCalls: Int, retried: Int) {
+        counts.predictCalls += predictCalls
+        counts.retriedRequests += retried
         scheduler.finished()
         schedule()
     }
 
     /// Runs each request of a failed batch by itself, one after another.
-    private func retryAlone(_ batch: [Waiter]) async {
+    private nonisolated func retryAlone(_ batch: [Waiter]) async {
         let run = self.run
-        counts.retriedRequests += batch.count
         for waiter in batch {
             let input = waiter.input
-            counts.predictCalls += 1
             batchSize.record(input.batchSize)
             do {
-                let output = try await limiter.run { try run(input).splittingRows([input.batchSize])[0] }
+                let output = try await limiter.run(inline: input.batchSize <= Batcher.inlineSampleLimit) {
+                    try run(input).splittingRows([input.batchSize])[0]
+                }
                 waiter.continuation.resume(returning: output)
             } catch {
                 waiter.continuation.resume(throwing: error)

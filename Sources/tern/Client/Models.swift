@@ -89,11 +89,19 @@ struct ModelsDelete: AsyncParsableCommand {
 struct Deploy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load a model version (or alias) into the server's runtime, or unload it.",
-        discussion: "Example: tern deploy mnist --alias production")
+        discussion: """
+            Example: tern deploy mnist --alias production
+            Dynamic batching: tern deploy mnist --alias production --max-queue-delay-us 200 --max-batch-size 32
+            """)
     @Argument var name: String
     @Option var version: Int?
     @Option var alias: String?
     @Flag(help: "Unload instead of load.") var unload = false
+    @Option(help: "Batch concurrent requests, waiting at most this long (microseconds) for a batch to fill; 0 = off.")
+    var maxQueueDelayUs: Int?
+    @Option(help: "Most samples in one batch (with --max-queue-delay-us).") var maxBatchSize: Int?
+    @Option(help: "Batch sizes that leave at once, comma-separated (e.g. 8,16,32).") var preferredBatchSizes: String?
+    @Option(help: "Requests that may wait for a batch before the server answers 503.") var maxQueueSize: Int?
     @OptionGroup var client: ClientOptions
     func run() async throws {
         let api = try client.client()
@@ -107,6 +115,18 @@ struct Deploy: AsyncParsableCommand {
         if let version { body["version"] = version }
         if let alias { body["alias"] = alias }
         guard version != nil || alias != nil else { throw CLIError("give --version or --alias") }
+        var batching: [String: Any] = [:]
+        if let maxQueueDelayUs { batching["max_queue_delay_microseconds"] = maxQueueDelayUs }
+        if let maxBatchSize { batching["max_batch_size"] = maxBatchSize }
+        if let maxQueueSize { batching["max_queue_size"] = maxQueueSize }
+        if let preferredBatchSizes {
+            let sizes = preferredBatchSizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard sizes.allSatisfy({ $0 != nil }) else {
+                throw CLIError("--preferred-batch-sizes takes integers separated by commas, got '\(preferredBatchSizes)'")
+            }
+            batching["preferred_batch_sizes"] = sizes.map { $0! }
+        }
+        if !batching.isEmpty { body["batching"] = batching }
         let reply = try await api.request(.POST, "/api/v1/deployments", json: body).json
         print("loaded \(name) version \(reply["version"] ?? "?") (\(reply["state"] ?? "?"))")
     }
