@@ -17,6 +17,9 @@ final class AliasCache: @unchecked Sendable {
     let lifetime: Duration
     private let lock = NSLock()
     private var entries: [Key: Entry] = [:]
+    /// Bumped by every ``invalidate(model:)``: a value read from the store
+    /// before an invalidation is not cached after it (it may be stale).
+    private var generation: UInt64 = 0
 
     init(lifetime: Duration = .seconds(1)) { self.lifetime = lifetime }
 
@@ -29,9 +32,20 @@ final class AliasCache: @unchecked Sendable {
         return .some(entry.version)
     }
 
-    func store(model: String, alias: String, version: Int?) {
+    /// The current generation; pass it to ``store(model:alias:version:readAt:)``
+    /// for a value read from the store after this call.
+    var currentGeneration: UInt64 {
         lock.lock()
         defer { lock.unlock() }
+        return generation
+    }
+
+    /// Caches a value read from the store, unless an invalidation happened
+    /// since `readAt` (then the value may already be stale).
+    func store(model: String, alias: String, version: Int?, readAt: UInt64) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard readAt == generation else { return }
         if entries.count > 10_000 { entries.removeAll() }
         entries[Key(model: model, alias: alias)] = Entry(version: version, fetched: .now)
     }
@@ -40,6 +54,7 @@ final class AliasCache: @unchecked Sendable {
     func invalidate(model: String) {
         lock.lock()
         defer { lock.unlock() }
+        generation &+= 1
         entries = entries.filter { $0.key.model != model }
     }
 }

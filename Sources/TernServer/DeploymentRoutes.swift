@@ -29,21 +29,8 @@ func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: Serv
         try context.require(.deploy)
         let (model, selector, batching) = try await readDeploymentRequest(request, services)
         let version = try await deploymentVersion(model: model, selector, services)
-        let record = try await services.store.version(model: model, version: version)
-        let artifact: [UInt8]
-        do {
-            artifact = try services.artifacts.read(record.artifactSHA256)
-        } catch RegistryError.checksumMismatch {
-            throw APIError(.conflict, "the stored artifact of model '\(model)' version \(version) is corrupt (checksum mismatch); upload the version again")
-        } catch RegistryError.notFound {
-            throw APIError(.conflict, "the artifact of model '\(model)' version \(version) is missing from the artifact store")
-        }
-        let loaded: LoadedModel
-        do {
-            loaded = try await services.runtime.load(model: model, version: version, artifact: artifact, batching: batching)
-        } catch let error as FormatError {
-            throw APIError(.conflict, "model '\(model)' version \(version) cannot be loaded: \(error.description)")
-        }
+        let loaded = try await services.loadVersion(model: model, version: version, batching: batching)
+        await services.refreshPins(model: model)
         await DeploymentsFile(directory: services.configuration.dataDirectory).save(services.runtime)
         context.logger.info("model loaded", metadata: ["model": "\(model)", "version": "\(version)", "memory_bytes": "\(loaded.memoryBytes)",
                                                        "batching": "\(batching.isEnabled)"])
@@ -52,8 +39,10 @@ func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: Serv
 
     router.get("/api/v1/deployments") { _, context in
         try context.require(.read)
-        let all = await services.runtime.loaded()
-        return jsonResponse(.object(["deployments": .array(all.map(deploymentJSON))]))
+        let all = await services.runtime.deployments().map { row in
+            row.loaded.map(deploymentJSON) ?? evictedDeploymentJSON(model: row.model, version: row.version, batching: row.batching)
+        }
+        return jsonResponse(.object(["deployments": .array(all)]))
     }
 
     router.delete("/api/v1/deployments/{model}/{version}") { _, context in
@@ -136,5 +125,15 @@ private func deploymentJSON(_ loaded: LoadedModel) -> JSONValue {
         "memory_bytes": .int(Int64(loaded.memoryBytes)),
         "loaded_at": .string(loaded.loadedAt.formatted(.iso8601)),
         "batching": BatchingJSON.encode(loaded.batching),
+    ])
+}
+
+/// A deployed version the memory budget unloaded: loaded again on its next request.
+private func evictedDeploymentJSON(model: String, version: Int, batching: BatchingConfiguration) -> JSONValue {
+    .object([
+        "model": .string(model),
+        "version": .int(Int64(version)),
+        "state": .string("evicted"),
+        "batching": BatchingJSON.encode(batching),
     ])
 }

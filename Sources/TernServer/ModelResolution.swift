@@ -60,10 +60,11 @@ extension ServerServices {
                 throw APIError(.notFound, "model '\(model)' is not loaded")
             }
         }
-        guard let loaded = await runtime.get(model: model, version: version) else {
-            throw APIError(.notFound, "model '\(model)' version \(version) is not loaded")
+        if let loaded = await runtime.get(model: model, version: version) { return loaded }
+        if let batching = await runtime.evictedDeployment(model: model, version: version) {
+            return try await reloadEvicted(model: model, version: version, batching: batching)
         }
-        return loaded
+        throw APIError(.notFound, "model '\(model)' version \(version) is not loaded")
     }
 
     /// Every loaded version the selector covers (TF Serving's status route:
@@ -82,13 +83,14 @@ extension ServerServices {
     /// not exist (through ``AliasCache``).
     private func lookupAlias(model: String, alias: String) async throws -> Int? {
         if let cached = aliases.lookup(model: model, alias: alias) { return cached }
+        let generation = aliases.currentGeneration
         let version: Int?
         do {
             version = try await store.alias(model: model, alias: alias).version
         } catch RegistryError.notFound {
             version = nil
         }
-        aliases.store(model: model, alias: alias, version: version)
+        aliases.store(model: model, alias: alias, version: version, readAt: generation)
         return version
     }
 

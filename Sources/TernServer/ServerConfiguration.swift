@@ -24,6 +24,10 @@ public struct ServerConfiguration: Sendable {
     public var jobMemoryLimitMB = 8192
     /// Jobs run at once.
     public var jobConcurrency = 1
+    /// Bytes of model parameters kept loaded at once (nil: no limit); past
+    /// it the least recently used versions no alias points at are unloaded,
+    /// and loaded again when a request needs them.
+    public var memoryBudgetBytes: Int?
     /// An admin key given at start-up (`TERN_ADMIN_KEY`), stored if new.
     public var bootstrapAdminKey: String?
 

@@ -15,6 +15,8 @@ public struct ServerServices: Sendable {
     public let metrics: ServerMetrics
     /// Recently resolved aliases for inference routes.
     let aliases = AliasCache()
+    /// Loads in progress, shared by the requests that wait for them.
+    let loads = LoadCoordinator()
 
     public init(configuration: ServerConfiguration, store: any RegistryStore, artifacts: ArtifactStore,
                 runtime: ModelRuntime, jobs: JobRunner, logger: Logger, metrics: ServerMetrics = ServerMetrics()) {

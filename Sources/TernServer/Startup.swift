@@ -40,7 +40,7 @@ public func makeServices(_ configuration: ServerConfiguration, logger: Logger, m
     // Blobs written before a crash but never committed to a row.
     artifacts.removeUnreferenced(keeping: try await store.referencedArtifacts())
 
-    let runtime = ModelRuntime(metricsFactory: metrics.batchingFactory)
+    let runtime = ModelRuntime(memoryBudget: configuration.memoryBudgetBytes, metricsFactory: metrics.batchingFactory)
     let jobs = JobRunner(
         store: store, artifacts: artifacts, workerExecutable: configuration.workerExecutable,
         scratchDirectory: dir.appendingPathComponent("scratch"), timeLimit: configuration.jobTimeLimit,
@@ -84,15 +84,16 @@ struct DeploymentsFile: Sendable {
 
     /// Rewrites the file atomically from the runtime's current state.
     func save(_ runtime: ModelRuntime) async {
-        let entries = await runtime.loaded()
+        let entries = await runtime.deployments()
             .map { Entry(model: $0.model, version: $0.version, batching: $0.batching.isEnabled ? $0.batching : nil) }
-            .sorted { ($0.model, $0.version) < ($1.model, $1.version) }
         guard let data = try? JSONEncoder().encode(entries) else { return }
         try? data.write(to: url, options: .atomic)
     }
 
     func restore(into services: ServerServices) async {
-        for entry in read() {
+        let entries = read()
+        for model in Set(entries.map(\.model)) { await services.refreshPins(model: model) }
+        for entry in entries {
             do {
                 let record = try await services.store.version(model: entry.model, version: entry.version)
                 let bytes = try services.artifacts.read(record.artifactSHA256)

@@ -19,6 +19,8 @@ public struct LoadedModel: Sendable {
     public internal(set) var batching: BatchingConfiguration = .disabled
     /// The version's batcher when ``batching`` is on.
     var batcher: Batcher?
+    /// Running predictions and the time of the latest (shared by copies).
+    public let usage = ModelUsage()
 
     public init(model: String, version: Int, ternModel: TernModel, loadedAt: Date = Date(), ready: Bool = true) {
         self.model = model
@@ -62,6 +64,17 @@ public actor ModelRuntime {
     }
 
     private var models: [Key: LoadedModel] = [:]
+    /// Deployed versions unloaded to stay within ``memoryBudget``, with their
+    /// batching settings; the server loads them again when a request needs one.
+    private var evicted: [Key: BatchingConfiguration] = [:]
+    /// Versions an alias points at: never unloaded for the budget.
+    private var pinned: Set<Key> = []
+    /// Bytes of parameters the loaded versions may hold together (nil: no
+    /// limit). Past it, ``install(_:batching:)`` unloads the least recently
+    /// used versions that no alias points at. Versions that are pinned, or
+    /// predicting, are kept even if that leaves the runtime over budget.
+    public let memoryBudget: Int?
+    private let evictions: Counter
     /// Bounds concurrent predictions; shared by every loaded model.
     public nonisolated let limiter: InferenceLimiter
     /// Where batchers report their metrics (nil: the bootstrapped `MetricsSystem`).
@@ -70,12 +83,16 @@ public actor ModelRuntime {
     /// - Parameters:
     ///   - maxConcurrentPredictions: predictions at once (default: the processor count).
     ///   - maxQueuedPredictions: callers waiting for a slot before 503s (default 256).
+    ///   - memoryBudget: bytes of parameters loaded at once (nil: no limit).
     ///   - metricsFactory: where batchers report `tern_inference_batch_size`
-    ///     and `tern_inference_queue_depth` (default: the bootstrapped `MetricsSystem`).
+    ///     and `tern_inference_queue_depth`, and the runtime
+    ///     `tern_model_evictions_total` (default: the bootstrapped `MetricsSystem`).
     public init(maxConcurrentPredictions: Int = ProcessInfo.processInfo.activeProcessorCount,
-                maxQueuedPredictions: Int = 256, metricsFactory: (any MetricsFactory)? = nil) {
+                maxQueuedPredictions: Int = 256, memoryBudget: Int? = nil, metricsFactory: (any MetricsFactory)? = nil) {
         limiter = InferenceLimiter(maxConcurrent: maxConcurrentPredictions, maxQueued: maxQueuedPredictions)
+        self.memoryBudget = memoryBudget
         self.metricsFactory = metricsFactory
+        evictions = Counter(label: "tern_model_evictions_total", factory: metricsFactory ?? MetricsSystem.factory)
     }
 
     /// Decodes `artifact` (verifying its checksums) on a worker thread and
@@ -118,8 +135,51 @@ public actor ModelRuntime {
                 }
             }
         }
-        models[Key(model: loaded.model, version: loaded.version)] = loaded
+        let key = Key(model: loaded.model, version: loaded.version)
+        models[key] = loaded
+        evicted[key] = nil
+        evictOverBudget(keeping: key)
         return loaded
+    }
+
+    /// Bytes of parameters loaded now.
+    public var loadedBytes: Int { models.values.reduce(0) { $0 + $1.memoryBytes } }
+
+    /// Unloads least recently used, unpinned, idle versions (never `kept`)
+    /// until the loaded versions fit ``memoryBudget``.
+    private func evictOverBudget(keeping kept: Key) {
+        guard let memoryBudget else { return }
+        var total = loadedBytes
+        guard total > memoryBudget else { return }
+        let candidates = models.filter { key, loaded in
+            key != kept && !pinned.contains(key) && loaded.usage.snapshot.running == 0
+        }.sorted { $0.value.usage.snapshot.lastUsed < $1.value.usage.snapshot.lastUsed }
+        for (key, loaded) in candidates where total > memoryBudget {
+            models[key] = nil
+            evicted[key] = loaded.batching
+            total -= loaded.memoryBytes
+            evictions.increment()
+        }
+    }
+
+    /// Marks the versions of `model` that aliases point at (replacing the
+    /// previous marks): the budget never unloads them.
+    public func setPinned(model: String, versions: Set<Int>) {
+        pinned = pinned.filter { $0.model != model }.union(versions.map { Key(model: model, version: $0) })
+    }
+
+    /// The batching settings of a deployed version that was unloaded to stay
+    /// within the budget (nil if it is loaded or not deployed).
+    public func evictedDeployment(model: String, version: Int) -> BatchingConfiguration? {
+        evicted[Key(model: model, version: version)]
+    }
+
+    /// Every deployed version: loaded ones with their model, evicted ones
+    /// with their batching settings only.
+    public func deployments() -> [(model: String, version: Int, batching: BatchingConfiguration, loaded: LoadedModel?)] {
+        let loadedRows = models.values.map { (model: $0.model, version: $0.version, batching: $0.batching, loaded: Optional($0)) }
+        let evictedRows = evicted.map { (model: $0.key.model, version: $0.key.version, batching: $0.value, loaded: LoadedModel?.none) }
+        return (loadedRows + evictedRows).sorted { ($0.model, $0.version) < ($1.model, $1.version) }
     }
 
     /// The batching counts of a loaded version (nil when it is not loaded
@@ -128,11 +188,13 @@ public actor ModelRuntime {
         await models[Key(model: model, version: version)]?.batcher?.stats
     }
 
-    /// Drops a loaded version.
-    /// - Returns: false if it was not loaded.
+    /// Drops a deployed version, loaded or evicted.
+    /// - Returns: false if it was not deployed.
     @discardableResult
     public func unload(model: String, version: Int) -> Bool {
-        models.removeValue(forKey: Key(model: model, version: version)) != nil
+        let key = Key(model: model, version: version)
+        let wasEvicted = evicted.removeValue(forKey: key) != nil
+        return models.removeValue(forKey: key) != nil || wasEvicted
     }
 
     /// Every loaded version, by model name then version.
@@ -177,6 +239,8 @@ public actor ModelRuntime {
     ///   model's error for an input it cannot take.
     public nonisolated func predict(_ loaded: LoadedModel, _ input: ModelInput) async throws -> Tensor<Float> {
         let model = loaded.ternModel
+        loaded.usage.begin()
+        defer { loaded.usage.end() }
         if let batcher = loaded.batcher, input.batchSize > 0 {
             switch input {
             case let .uint8(t): return try await batcher.submit(.uint8(model.conform(t)))

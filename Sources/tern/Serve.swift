@@ -16,6 +16,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Registry database and artifacts (default: $TERN_HOME or ./.tern).") var dataDir: String?
     @Flag(name: .customLong("allow-anonymous-predict"), help: "Serve inference without an API key.") var allowAnonymousPredict = false
     @Option(name: .customLong("max-body-mb"), help: "Largest request body in MiB.") var maxBodyMB = 256
+    @Option(name: .customLong("memory-budget-mb"),
+            help: "MiB of model weights kept loaded; past it, least recently used versions no alias points at are unloaded (reloaded on their next request).")
+    var memoryBudgetMB: Double?
     @Option(name: .customLong("job-time-limit"), help: "Seconds a training job may run.") var jobTimeLimit = 3600
     @Option(name: .customLong("job-memory-limit-mb"), help: "Address-space limit of a training job in MiB.") var jobMemoryLimitMB = 8192
 
@@ -30,6 +33,10 @@ struct Serve: AsyncParsableCommand {
         config.maxBodyBytes = maxBodyMB << 20
         config.jobTimeLimit = .seconds(jobTimeLimit)
         config.jobMemoryLimitMB = jobMemoryLimitMB
+        if let memoryBudgetMB {
+            guard memoryBudgetMB > 0, memoryBudgetMB < 1e9 else { throw CLIError("--memory-budget-mb must be a positive number of MiB") }
+            config.memoryBudgetBytes = Int(memoryBudgetMB * 1_048_576)
+        }
         config.bootstrapAdminKey = env["TERN_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         config.workerExecutable = currentExecutable()
 
