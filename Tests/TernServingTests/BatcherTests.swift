@@ -86,7 +86,7 @@ private func rows(_ values: [[Float]]) throws -> ModelInput {
     @Test func aFailingRequestInABatchFailsAlone() async throws {
         let limiter = InferenceLimiter(maxConcurrent: 2, maxQueued: 64)
         // The batch leaves at exactly 6 samples (preferred), well before the delay.
-        let batcher = Batcher(configuration: BatchingConfiguration(maxBatchSize: 8, maxQueueDelayMicroseconds: 1_000_000,
+        let batcher = Batcher(configuration: BatchingConfiguration(maxBatchSize: 8, maxQueueDelayMicroseconds: 600_000_000,
                                                                    preferredBatchSizes: [6]),
                               limiter: limiter, run: rowSums)
         let requests: [[[Float]]] = [[[1, 2]], [[3, 4], [5, 6]], [[-1, 0]], [[7, 8]], [[9, 10]]]
@@ -103,6 +103,8 @@ private func rows(_ values: [[Float]]) throws -> ModelInput {
         #expect(try results[1]?.get().scalars == [7, 11])
         #expect(try results[3]?.get().scalars == [15])
         #expect(try results[4]?.get().scalars == [19])
+        // Requests are answered before the batch's counts reach the actor.
+        try await eventually { await batcher.stats.predictCalls == 6 }
         let stats = await batcher.stats
         #expect(stats.batches == 1 && stats.retriedRequests == 5 && stats.predictCalls == 6, "\(stats)")
     }
@@ -130,7 +132,9 @@ private func rows(_ values: [[Float]]) throws -> ModelInput {
     }
 
     @Test func aCancelledCallerLeavesTheQueue() async throws {
-        let batcher = Batcher(configuration: BatchingConfiguration(maxQueueDelayMicroseconds: 1_000_000),
+        // A delay far longer than a slow machine needs to see the request queued
+        // (the batcher is built directly, past the API's one-second limit).
+        let batcher = Batcher(configuration: BatchingConfiguration(maxQueueDelayMicroseconds: 600_000_000),
                               limiter: InferenceLimiter(), run: rowSums)
         let task = Task { try await batcher.submit(try rows([[1]])) }
         try await eventually { await batcher.stats.queued == 1 }
