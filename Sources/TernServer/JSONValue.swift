@@ -17,6 +17,9 @@ enum JSONValue: Sendable, Equatable {
     case string(String)
     /// An array of numbers only, as doubles.
     case numbers([Double])
+    /// An array of 32-bit floats, each written with its shortest round-trip
+    /// digits (responses only: tensor outputs without a value per element).
+    case floats([Float])
     case array([JSONValue])
     case object([String: JSONValue])
 
@@ -27,7 +30,7 @@ enum JSONValue: Sendable, Equatable {
         case .bool: return "a boolean"
         case .int, .double, .float: return "a number"
         case .string: return "a string"
-        case .numbers, .array: return "a list"
+        case .numbers, .floats, .array: return "a list"
         case .object: return "an object"
         }
     }
@@ -52,13 +55,21 @@ enum JSONValue: Sendable, Equatable {
 
     func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out.append(contentsOf: Array("null".utf8))
-        case let .bool(b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
-        case let .int(i): out.append(contentsOf: Array(String(i).utf8))
+        case .null: out.append(contentsOf: "null".utf8)
+        case let .bool(b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case let .int(i): out.append(contentsOf: String(i).utf8)
         case let .double(d): JSONValue.writeNumber(d.isFinite ? d.description : nil, to: &out)
         case let .float(f): JSONValue.writeNumber(f.isFinite ? f.description : nil, to: &out)
         case let .string(s): JSONValue.writeString(s, to: &out)
         case let .numbers(values):
+            out.append(UInt8(ascii: "["))
+            for (i, v) in values.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.writeNumber(v.isFinite ? v.description : nil, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case let .floats(values):
+            out.reserveCapacity(out.count + values.count * 12 + 2)
             out.append(UInt8(ascii: "["))
             for (i, v) in values.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -87,10 +98,10 @@ enum JSONValue: Sendable, Equatable {
     /// Writes a number's digits, or `null` for a non-finite value (JSON has
     /// no NaN or infinity).
     private static func writeNumber(_ text: String?, to out: inout [UInt8]) {
-        guard let text else { out.append(contentsOf: Array("null".utf8)); return }
+        guard let text else { out.append(contentsOf: "null".utf8); return }
         // Swift prints integral floats as "1.0" and exponents as "1e-05":
         // both are valid JSON numbers.
-        out.append(contentsOf: Array(text.utf8))
+        out.append(contentsOf: text.utf8)
     }
 
     private static func writeString(_ s: String, to out: inout [UInt8]) {

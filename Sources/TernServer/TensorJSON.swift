@@ -123,7 +123,7 @@ enum TensorJSON {
         let n = output.rank > 0 ? output.shape[0] : 0
         let units = n > 0 ? output.count / n : 0
         return output.withUnsafeBufferPointer { buffer in
-            .array((0..<n).map { row in .array((0..<units).map { .float(buffer[row * units + $0]) }) })
+            .array((0..<n).map { row in .floats(Array(buffer[row * units ..< (row + 1) * units])) })
         }
     }
 }

@@ -67,7 +67,7 @@ enum V2Response {
                 entry["parameters"] = .object(["binary_data_size": .int(Int64(raw.count - start))])
             } else {
                 switch output.values {
-                case let .floats(tensor): entry["data"] = .array(tensor.scalars.map { .float($0) })
+                case let .floats(tensor): entry["data"] = .floats(tensor.scalars)
                 case let .strings(list): entry["data"] = .array(list.map { .string($0) })
                 }
             }
