@@ -50,6 +50,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -70,7 +71,9 @@ let package = Package(
             dependencies: [
                 "TernTensor", "TernNN", "TernData",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
+            exclude: ["ONNX/onnx-subset.proto"],
             swiftSettings: engineSettings
         ),
         .target(
@@ -116,7 +119,7 @@ let package = Package(
         .testTarget(name: "TernTensorTests", dependencies: ["TernTensor", "TernTesting"]),
         .testTarget(name: "TernNNTests", dependencies: ["TernNN", "TernTesting"]),
         .testTarget(name: "TernDataTests", dependencies: ["TernData", "TernTesting"]),
-        .testTarget(name: "TernFormatsTests", dependencies: ["TernFormats", "TernTesting"]),
+        .testTarget(name: "TernFormatsTests", dependencies: ["TernFormats", "TernTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "TernCLITests", dependencies: ["TernFormats", "TernTesting"]),
         .testTarget(name: "TernRegistryTests", dependencies: ["TernRegistry", "TernTesting"]),
         .testTarget(name: "TernServingTests", dependencies: ["TernServing", "TernTesting"]),
