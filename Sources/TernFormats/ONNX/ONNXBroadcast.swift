@@ -1,0 +1,124 @@
+import TernTensor
+
+/// numpy-style ("multidirectional") broadcasting, as ONNX defines it:
+/// shapes are aligned on their last dimension, and along each dimension the
+/// sizes must be equal or one of them 1.
+
+/// The broadcast shape of `shapes`, or an error naming them.
+func broadcastShape(_ shapes: [[Int]]) throws -> [Int] {
+    let rank = shapes.map(\.count).max() ?? 0
+    var out = [Int](repeating: 1, count: rank)
+    for shape in shapes {
+        let offset = rank - shape.count
+        for (i, d) in shape.enumerated() {
+            let current = out[offset + i]
+            if current == d || d == 1 { continue }
+            guard current == 1 else {
+                throw ONNXKernelError("shapes \(shapes.map { "\($0)" }.joined(separator: " and ")) cannot be broadcast together")
+            }
+            out[offset + i] = d
+        }
+    }
+    return out
+}
+
+/// For a value of `shape` broadcast to `out`, the flat source index of each
+/// output element, or nil when `shape == out` (the identity).
+func broadcastSources(_ shape: [Int], to out: [Int]) -> [Int]? {
+    if shape == out { return nil }
+    let count = out.reduce(1, *)
+    let sourceCount = shape.reduce(1, *)
+    if sourceCount == 1 { return [Int](repeating: 0, count: count) }
+    let rank = out.count
+    let padded = [Int](repeating: 1, count: rank - shape.count) + shape
+    // A trailing block repeated over the leading dimensions (a bias row).
+    if let first = padded.firstIndex(where: { $0 != 1 }), Array(padded[first...]) == Array(out[first...]) {
+        return (0..<count).map { $0 % sourceCount }
+    }
+    var strides = [Int](repeating: 0, count: rank)
+    var step = 1
+    for axis in stride(from: rank - 1, through: 0, by: -1) {
+        strides[axis] = padded[axis] == 1 ? 0 : step
+        step *= padded[axis]
+    }
+    var sources = [Int](repeating: 0, count: count)
+    guard count > 0 else { return sources }
+    var index = [Int](repeating: 0, count: rank)
+    var offset = 0
+    let last = rank - 1
+    var i = 0
+    while i < count {
+        // Inner dimension in one run.
+        let n = out[last], s = strides[last]
+        for j in 0..<n { sources[i + j] = offset + j * s }
+        i += n
+        // Advance the odometer over the outer dimensions.
+        var axis = last - 1
+        while axis >= 0 {
+            index[axis] += 1
+            offset += strides[axis]
+            if index[axis] < out[axis] { break }
+            offset -= strides[axis] * out[axis]
+            index[axis] = 0
+            axis -= 1
+        }
+    }
+    return sources
+}
+
+/// `f(a[i], b[i])` over the broadcast of the two operands, into `out`
+/// (which has the broadcast shape's element count).
+@inline(__always)
+func broadcastMap<A, B, R>(
+    _ a: UnsafeBufferPointer<A>, _ aShape: [Int], _ b: UnsafeBufferPointer<B>, _ bShape: [Int],
+    outShape: [Int], into out: UnsafeMutablePointer<R>, _ f: (A, B) -> R
+) {
+    let count = outShape.reduce(1, *)
+    if aShape == bShape {
+        for i in 0..<count { out[i] = f(a[i], b[i]) }
+    } else if b.count == 1, aShape == outShape {
+        let y = b[0]
+        for i in 0..<count { out[i] = f(a[i], y) }
+    } else if a.count == 1, bShape == outShape {
+        let x = a[0]
+        for i in 0..<count { out[i] = f(x, b[i]) }
+    } else {
+        let sa = broadcastSources(aShape, to: outShape), sb = broadcastSources(bShape, to: outShape)
+        for i in 0..<count { out[i] = f(a[sa?[i] ?? i], b[sb?[i] ?? i]) }
+    }
+}
+
+/// ``broadcastMap(_:_:_:_:outShape:into:_:)`` on arrays.
+@inline(__always)
+func broadcastArrays<A, B, R>(
+    _ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [Int], _ f: (A, B) -> R
+) throws -> (shape: [Int], scalars: [R]) {
+    let shape = try broadcastShape([aShape, bShape])
+    let count = shape.reduce(1, *)
+    let scalars = [R](unsafeUninitializedCapacity: count) { out, initialized in
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                if let base = out.baseAddress { broadcastMap(pa, aShape, pb, bShape, outShape: shape, into: base, f) }
+            }
+        }
+        initialized = count
+    }
+    return (shape, scalars)
+}
+
+/// ``broadcastMap(_:_:_:_:outShape:into:_:)`` on FLOAT tensors.
+@inline(__always)
+func broadcastTensors(_ a: Tensor<Float>, _ b: Tensor<Float>, _ f: (Float, Float) -> Float) throws -> Tensor<Float> {
+    let aShape = a.shape.dimensions, bShape = b.shape.dimensions
+    let shape = try broadcastShape([aShape, bShape])
+    var out = Tensor<Float>(uninitialized: Shape(shape))
+    a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            out.withUnsafeMutableBufferPointer { po in
+                guard let base = po.baseAddress else { return }
+                broadcastMap(pa, aShape, pb, bShape, outShape: shape, into: base, f)
+            }
+        }
+    }
+    return out
+}

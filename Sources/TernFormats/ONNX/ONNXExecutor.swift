@@ -1,0 +1,253 @@
+import TernTensor
+
+/// Runs an ``ONNXGraph`` on Tern's kernels.
+///
+/// `init` validates the whole graph before anything runs: the opset is in
+/// ``supportedOpsets``, every node's operator is implemented, every attribute
+/// is known and has a supported value, every value a node reads is defined,
+/// and the nodes form no cycle. It also does the work that does not depend
+/// on the inputs: initializers are converted once, nodes whose inputs are all
+/// constant are evaluated (folded), and weights are laid out for Tern's
+/// kernels (Gemm/MatMul right-hand sides as row-major (K, N) matrices).
+///
+/// `run` checks the fed inputs against the declared types and shapes, runs
+/// the remaining nodes in topological order and frees every intermediate
+/// value after its last reader. An executor is immutable and may be shared
+/// between threads; each `run` uses its own buffers.
+public final class ONNXExecutor: Sendable {
+    /// The opset versions of the default domain the operators follow.
+    public static let supportedOpsets: ClosedRange<Int> = 13...21
+
+    /// The graph as given.
+    public let graph: ONNXGraph
+
+    /// One node to run: its kernel and where its values live.
+    struct Step: Sendable {
+        let name: String
+        let op: String
+        /// Value slots of the inputs, nil for omitted optional inputs.
+        let inputs: [Int?]
+        /// Value slots of the outputs, nil for omitted optional outputs.
+        let outputs: [Int?]
+        /// Slots whose last reader is this step, freed before it runs so the
+        /// kernel may reuse their storage.
+        let release: [Int]
+        let kernel: ONNXKernel
+    }
+
+    let steps: [Step]
+    /// Initial slot contents: constants filled in, the rest nil.
+    let template: [ONNXValue?]
+    /// Graph inputs the caller feeds, with their slots.
+    let feeds: [(info: ONNXValueInfo, slot: Int)]
+    /// Graph outputs with their slots.
+    let results: [(name: String, slot: Int)]
+
+    /// Prepares `graph` for running.
+    /// - Throws: ``ONNXRuntimeError`` describing the first problem found.
+    public init(graph: ONNXGraph) throws {
+        guard Self.supportedOpsets.contains(graph.opsetVersion) else {
+            throw ONNXRuntimeError.unsupportedOpset(graph.opsetVersion, supported: Self.supportedOpsets)
+        }
+        self.graph = graph
+
+        // Operators first, so an unknown operator is reported before any
+        // structural problem it might cause.
+        var compilers: [ONNXOps.Compiler] = []
+        for node in graph.nodes {
+            guard node.domain.isEmpty || node.domain == "ai.onnx", let compile = ONNXOps.registry[node.opType] else {
+                let op = node.domain.isEmpty || node.domain == "ai.onnx" ? node.opType : "\(node.domain).\(node.opType)"
+                throw ONNXRuntimeError.unsupportedOperator(op: op, node: node.name)
+            }
+            compilers.append(compile)
+        }
+        let order = try Self.topologicalOrder(graph)
+
+        var constants: [String: ONNXValue] = [:]
+        for (name, data) in graph.initializers {
+            do { constants[name] = try ONNXValue(data) } catch let e as ONNXKernelError {
+                throw ONNXRuntimeError.invalidNode(op: "initializer", node: name, reason: e.reason)
+            }
+        }
+        let fed = graph.inputs.filter { constants[$0.name] == nil }
+
+        // Prepare nodes in order; fold those whose inputs are all constant.
+        var prepared: [(node: ONNXNode, kernel: ONNXKernel)] = []
+        for index in order {
+            let node = graph.nodes[index]
+            let context = ONNXNodeContext(node: node, opset: graph.opsetVersion, constants: constants)
+            let kernel = try compilers[index](context)
+            let inputsConstant = node.inputs.allSatisfy { $0.isEmpty || constants[$0] != nil }
+            if inputsConstant {
+                var values: [ONNXValue?] = node.inputs.map { $0.isEmpty ? nil : constants[$0] }
+                let outputs = try Self.execute(kernel, &values, name: node.name, op: node.opType)
+                for (name, value) in zip(node.outputs, outputs) where !name.isEmpty { constants[name] = value }
+            } else {
+                prepared.append((node, kernel))
+            }
+        }
+
+        // Assign slots: constants, fed inputs, then node outputs.
+        var slots: [String: Int] = [:]
+        var template: [ONNXValue?] = []
+        func slot(_ name: String) -> Int {
+            if let s = slots[name] { return s }
+            slots[name] = template.count
+            template.append(constants[name])
+            return template.count - 1
+        }
+        for name in constants.keys.sorted() { _ = slot(name) }
+        let constantSlots = template.count
+        self.feeds = fed.map { ($0, slot($0.name)) }
+        var stepSlots: [(inputs: [Int?], outputs: [Int?])] = []
+        for (node, _) in prepared {
+            let inputs = node.inputs.map { $0.isEmpty ? nil : slot($0) }
+            let outputs = node.outputs.map { $0.isEmpty ? nil : slot($0) }
+            stepSlots.append((inputs, outputs))
+        }
+        for output in graph.outputs where slots[output.name] == nil {
+            throw ONNXRuntimeError.undefinedOutput(name: output.name)
+        }
+        self.results = graph.outputs.map { ($0.name, slots[$0.name]!) }
+
+        // Free each non-constant, non-output slot after its last reader.
+        let kept = Set(results.map(\.slot))
+        var lastReader: [Int: Int] = [:]
+        for (i, s) in stepSlots.enumerated() {
+            for case let slot? in s.inputs where slot >= constantSlots && !kept.contains(slot) { lastReader[slot] = i }
+        }
+        var releases = [[Int]](repeating: [], count: prepared.count)
+        for (slot, step) in lastReader { releases[step].append(slot) }
+        self.steps = prepared.enumerated().map { i, p in
+            Step(name: p.node.name, op: p.node.opType, inputs: stepSlots[i].inputs, outputs: stepSlots[i].outputs,
+                 release: releases[i].sorted(), kernel: p.kernel)
+        }
+        self.template = template
+    }
+
+    /// Runs the graph on `inputs` (one value per declared graph input) and
+    /// returns every graph output by name.
+    /// - Throws: ``ONNXRuntimeError/missingInput(name:)``,
+    ///   ``ONNXRuntimeError/unknownInput(name:)``,
+    ///   ``ONNXRuntimeError/inputMismatch(name:reason:)`` for a value of the
+    ///   wrong element type, rank or fixed dimension, and
+    ///   ``ONNXRuntimeError/executionFailed(op:node:reason:)`` when a node fails.
+    public func run(_ inputs: [String: ONNXValue]) throws -> [String: ONNXValue] {
+        var values = template
+        for (info, slot) in feeds {
+            guard let value = inputs[info.name] else { throw ONNXRuntimeError.missingInput(name: info.name) }
+            try Self.check(value, against: info)
+            values[slot] = value
+        }
+        if inputs.count != feeds.count {
+            let known = Set(feeds.map(\.info.name))
+            if let extra = inputs.keys.sorted().first(where: { !known.contains($0) }) {
+                throw ONNXRuntimeError.unknownInput(name: extra)
+            }
+        }
+        for step in steps {
+            var args = step.inputs.map { $0.flatMap { values[$0] } }
+            for slot in step.release { values[slot] = nil }
+            let outputs = try Self.execute(step.kernel, &args, name: step.name, op: step.op)
+            for (slot, value) in zip(step.outputs, outputs) {
+                if let slot { values[slot] = value }
+            }
+        }
+        var out: [String: ONNXValue] = [:]
+        for (name, slot) in results {
+            guard let value = values[slot] else {
+                throw ONNXRuntimeError.undefinedOutput(name: name)
+            }
+            out[name] = value
+        }
+        return out
+    }
+
+    /// Runs one kernel, turning its failures into errors that name the node.
+    static func execute(_ kernel: ONNXKernel, _ args: inout [ONNXValue?], name: String, op: String) throws -> [ONNXValue] {
+        do {
+            return try kernel(&args)
+        } catch let e as ONNXKernelError {
+            throw ONNXRuntimeError.executionFailed(op: op, node: name, reason: e.reason)
+        } catch let e as TensorError {
+            throw ONNXRuntimeError.executionFailed(op: op, node: name, reason: e.description)
+        }
+    }
+
+    /// Checks a fed value's element type, rank and fixed dimensions.
+    static func check(_ value: ONNXValue, against info: ONNXValueInfo) throws {
+        guard value.dataType == info.dataType else {
+            throw ONNXRuntimeError.inputMismatch(
+                name: info.name, reason: "expected element type \(info.dataType.name), got \(value.dataType.name)")
+        }
+        guard let declared = info.shape else { return }
+        let shape = value.shape
+        guard shape.count == declared.count else {
+            throw ONNXRuntimeError.inputMismatch(
+                name: info.name, reason: "expected rank \(declared.count), got shape \(shape)")
+        }
+        for (axis, (dim, want)) in zip(shape, declared).enumerated() {
+            if case let .fixed(n) = want, n != dim {
+                throw ONNXRuntimeError.inputMismatch(
+                    name: info.name, reason: "expected dimension \(axis) to be \(n), got shape \(shape)")
+            }
+        }
+    }
+
+    /// The node indices in an order where every node follows the producers
+    /// of its inputs (file order among independent nodes).
+    /// - Throws: ``ONNXRuntimeError/duplicateDefinition(name:)``,
+    ///   ``ONNXRuntimeError/undefinedValue(name:node:)`` or
+    ///   ``ONNXRuntimeError/cycle(node:)``.
+    static func topologicalOrder(_ graph: ONNXGraph) throws -> [Int] {
+        var producer: [String: Int] = [:]
+        var defined = Set(graph.initializers.keys)
+        for input in graph.inputs { defined.insert(input.name) }
+        for (i, node) in graph.nodes.enumerated() {
+            for name in node.outputs where !name.isEmpty {
+                guard producer[name] == nil, !defined.contains(name) else {
+                    throw ONNXRuntimeError.duplicateDefinition(name: name)
+                }
+                producer[name] = i
+            }
+        }
+        var predecessors = [[Int]](repeating: [], count: graph.nodes.count)
+        var successors = [[Int]](repeating: [], count: graph.nodes.count)
+        for (i, node) in graph.nodes.enumerated() {
+            for name in node.inputs where !name.isEmpty {
+                if let p = producer[name] {
+                    predecessors[i].append(p)
+                    successors[p].append(i)
+                } else if !defined.contains(name) {
+                    throw ONNXRuntimeError.undefinedValue(name: name, node: node.name)
+                }
+            }
+        }
+        var pending = predecessors.map(\.count)
+        // A min-heap would keep file order strictly; graphs are small enough
+        // that scanning the ready list is fine.
+        var ready = (0..<graph.nodes.count).filter { pending[$0] == 0 }
+        var order: [Int] = []
+        order.reserveCapacity(graph.nodes.count)
+        while !ready.isEmpty {
+            let pick = ready.indices.min(by: { ready[$0] < ready[$1] })!
+            let i = ready.remove(at: pick)
+            order.append(i)
+            for s in successors[i] {
+                pending[s] -= 1
+                if pending[s] == 0 { ready.append(s) }
+            }
+        }
+        if order.count < graph.nodes.count {
+            // Walk back through unscheduled predecessors until a node repeats:
+            // that node lies on a cycle.
+            var current = (0..<graph.nodes.count).first { pending[$0] > 0 }!
+            var seen: Set<Int> = []
+            while seen.insert(current).inserted {
+                current = predecessors[current].first { pending[$0] > 0 }!
+            }
+            throw ONNXRuntimeError.cycle(node: graph.nodes[current].name)
+        }
+        return order
+    }
+}
