@@ -94,22 +94,25 @@ extension ONNXOps {
     /// Writes `c` broadcast (unidirectionally) to `out`'s shape into `out`.
     static func fillBroadcast(_ c: Tensor<Float>, into out: inout Tensor<Float>) throws {
         let shape = out.shape.dimensions
-        guard try broadcastShape([shape, c.shape.dimensions]) == shape else {
+        let cShape = c.shape.dimensions
+        let n = shape.last ?? 1
+        let isRow = c.count == n && (cShape == [n] || cShape == [1, n])
+        guard try isRow || cShape == shape || c.count == 1 || broadcastShape([shape, cShape]) == shape else {
             throw ONNXKernelError("C of shape \(c.shape) does not broadcast to \(shape)")
         }
-        let sources = broadcastSources(c.shape.dimensions, to: shape)
         c.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                if let sources {
-                    let n = shape.last ?? 1
-                    if src.count == n, n > 0, let s = src.baseAddress, let d = dst.baseAddress {
-                        // A bias row: one copy per output row.
-                        for row in 0..<(dst.count / n) { (d + row * n).update(from: s, count: n) }
-                    } else {
-                        for i in dst.indices { dst[i] = src[sources[i]] }
-                    }
-                } else if let s = src.baseAddress, let d = dst.baseAddress {
+                guard let s = src.baseAddress, let d = dst.baseAddress, dst.count > 0 else { return }
+                if cShape == shape {
                     d.update(from: s, count: dst.count)
+                } else if c.count == 1 {
+                    d.update(repeating: s[0], count: dst.count)
+                } else if isRow {
+                    // A bias row: one copy per output row.
+                    for row in 0..<(dst.count / n) { (d + row * n).update(from: s, count: n) }
+                } else {
+                    let sources = broadcastSources(cShape, to: shape)!
+                    for i in dst.indices { dst[i] = src[sources[i]] }
                 }
             }
         }
