@@ -37,6 +37,8 @@ extension ONNXOps {
         }
         let hasC = context.hasInput(2)
         let (weights, bias, scale) = (fixedB, fixedC, alpha)
+        // A constant C that is one row of op(B)'s width.
+        let biasRow = fixedB != nil && fixedC.map { c in c.count == fixedB!.shape[1] && c.rank >= 1 && c.shape[c.rank - 1] == c.count } ?? false
         return { inputs in
             let a = try input(inputs, 0, "A").requireFloat("A")
             guard a.rank == 2 else { throw ONNXKernelError("A must be a matrix, got shape \(a.shape)") }
@@ -57,9 +59,19 @@ extension ONNXOps {
                 if beta != 1 { t.withUnsafeMutableBufferPointer { w in for i in w.indices { w[i] *= beta } } }
                 c = t
             }
-            var out = Tensor<Float>(uninitialized: [m, n])
+            var out = Tensor<Float>(uninitialized: Shape([m, n]))
             if scale == 1 {
-                if let c { try fillBroadcast(c, into: &out) }
+                if biasRow, let bias {
+                    // The common case (a Linear layer's bias): one copy per row.
+                    bias.withUnsafeBufferPointer { src in
+                        out.withUnsafeMutableBufferPointer { dst in
+                            guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+                            for row in 0..<m { (d + row * n).update(from: s, count: n) }
+                        }
+                    }
+                } else if let c {
+                    try fillBroadcast(c, into: &out)
+                }
                 multiply(a, transposeA: transA, b, m: m, n: n, k: k, into: &out, accumulate: c != nil)
             } else {
                 // alpha·op(A)·op(B) (+ beta·C) when B is not constant.
