@@ -37,6 +37,8 @@ extension ONNXOps {
         }
         let hasC = context.hasInput(2)
         let (weights, bias, scale) = (fixedB, fixedC, alpha)
+        // A constant C that is one row of op(B)'s width.
+        let biasRow = fixedB != nil && fixedC.map { c in c.count == fixedB!.shape[1] && c.rank >= 1 && c.shape[c.rank - 1] == c.count } ?? false
         return { inputs in
             let a = try input(inputs, 0, "A").requireFloat("A")
             guard a.rank == 2 else { throw ONNXKernelError("A must be a matrix, got shape \(a.shape)") }
@@ -57,9 +59,19 @@ extension ONNXOps {
                 if beta != 1 { t.withUnsafeMutableBufferPointer { w in for i in w.indices { w[i] *= beta } } }
                 c = t
             }
-            var out = Tensor<Float>(uninitialized: [m, n])
+            var out = Tensor<Float>(uninitialized: Shape([m, n]))
             if scale == 1 {
-                if let c { try fillBroadcast(c, into: &out) }
+                if biasRow, let bias {
+                    // The common case (a Linear layer's bias): one copy per row.
+                    bias.withUnsafeBufferPointer { src in
+                        out.withUnsafeMutableBufferPointer { dst in
+                            guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+                            for row in 0..<m { (d + row * n).update(from: s, count: n) }
+                        }
+                    }
+                } else if let c {
+                    try fillBroadcast(c, into: &out)
+                }
                 multiply(a, transposeA: transA, b, m: m, n: n, k: k, into: &out, accumulate: c != nil)
             } else {
                 // alpha·op(A)·op(B) (+ beta·C) when B is not constant.
@@ -94,22 +106,25 @@ extension ONNXOps {
     /// Writes `c` broadcast (unidirectionally) to `out`'s shape into `out`.
     static func fillBroadcast(_ c: Tensor<Float>, into out: inout Tensor<Float>) throws {
         let shape = out.shape.dimensions
-        guard try broadcastShape([shape, c.shape.dimensions]) == shape else {
+        let cShape = c.shape.dimensions
+        let n = shape.last ?? 1
+        let isRow = c.count == n && (cShape == [n] || cShape == [1, n])
+        guard try isRow || cShape == shape || c.count == 1 || broadcastShape([shape, cShape]) == shape else {
             throw ONNXKernelError("C of shape \(c.shape) does not broadcast to \(shape)")
         }
-        let sources = broadcastSources(c.shape.dimensions, to: shape)
         c.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                if let sources {
-                    let n = shape.last ?? 1
-                    if src.count == n, n > 0, let s = src.baseAddress, let d = dst.baseAddress {
-                        // A bias row: one copy per output row.
-                        for row in 0..<(dst.count / n) { (d + row * n).update(from: s, count: n) }
-                    } else {
-                        for i in dst.indices { dst[i] = src[sources[i]] }
-                    }
-                } else if let s = src.baseAddress, let d = dst.baseAddress {
+                guard let s = src.baseAddress, let d = dst.baseAddress, dst.count > 0 else { return }
+                if cShape == shape {
                     d.update(from: s, count: dst.count)
+                } else if c.count == 1 {
+                    d.update(repeating: s[0], count: dst.count)
+                } else if isRow {
+                    // A bias row: one copy per output row.
+                    for row in 0..<(dst.count / n) { (d + row * n).update(from: s, count: n) }
+                } else {
+                    let sources = broadcastSources(cShape, to: shape)!
+                    for i in dst.indices { dst[i] = src[sources[i]] }
                 }
             }
         }

@@ -115,10 +115,11 @@ extension ONNXOps {
             let axis = try attributes.int("axis", default: -1)
             try context.expect(inputs: 1...1)
             return { inputs in
-                let value = try input(inputs, 0, "input")
-                let wasDouble = value.dataType == .double
-                var x = wasDouble ? convert(value, to: .float).floatTensor! : try value.requireFloat("input")
+                var value = try input(inputs, 0, "input")
                 inputs[0] = nil
+                let wasDouble = value.dataType == .double
+                var x = try wasDouble ? convert(value, to: .float).floatTensor! : value.requireFloat("input")
+                value = .bool(ONNXArray(shape: [0], scalars: []))  // drop the reference: x may be unique
                 let a = try normalizedAxis(axis, rank: x.rank)
                 let dim = x.shape.dimensions[a]
                 let inner = x.shape.dimensions[(a + 1)...].reduce(1, *)
