@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import TernData
+import TernFormats
 import TernServing
 import TernTensor
 
@@ -39,7 +40,10 @@ private func addV2Routes(to router: Router<TernRequestContext>, _ services: Serv
         try services.requirePredict(context)
         let loaded = try await services.resolve(model: try modelParameter(context), try versionParameter(context))
         let versions = await services.runtime.loaded(model: loaded.model).map(\.version)
-        if let pipeline = loaded.ternModel.tabular {
+        guard let ternModel = loaded.ternModel else {
+            return jsonResponse(ONNXCodec.metadata(loaded, loaded.onnxModel!, versions: versions))
+        }
+        if let pipeline = ternModel.tabular {
             return jsonResponse(TableCodec.v2Metadata(loaded, pipeline: pipeline, versions: versions))
         }
         return jsonResponse(V2Codec.metadata(loaded, versions: versions))
@@ -59,10 +63,11 @@ private func addV2Routes(to router: Router<TernRequestContext>, _ services: Serv
         try services.requirePredict(context)
         let loaded = try await services.resolve(model: try modelParameter(context), try versionParameter(context))
         let body = try await readInferBody(request, services)
-        if let pipeline = loaded.ternModel.tabular {
+        guard let ternModel = loaded.ternModel else { return try await inferONNX(body, loaded, services) }
+        if let pipeline = ternModel.tabular {
             return try await inferTable(body, loaded, pipeline, services)
         }
-        let decoded = try V2Codec.decodeInfer(body.json, binary: body.binary, model: loaded.ternModel,
+        let decoded = try V2Codec.decodeInfer(body.json, binary: body.binary, model: ternModel,
                                               maxElements: services.configuration.maxTensorElements)
         let binaryOutputs = try BinaryOutputChoice(body.json.objectMembers)
         let output = try await predict(loaded, decoded.input, batch: decoded.batch, services)
@@ -139,10 +144,16 @@ private func addTFServingRoutes(to router: Router<TernRequestContext>, _ service
 private func tfPredict(_ request: Request, model: String, _ selector: VersionSelector, _ services: ServerServices) async throws -> Response {
     let loaded = try await services.resolve(model: model, selector)
     let body = try await readJSON(request, services)
-    if let pipeline = loaded.ternModel.tabular {
+    guard let ternModel = loaded.ternModel else {
+        let onnx = loaded.onnxModel!
+        let decoded = try ONNXCodec.decodePredict(body, model: onnx, maxElements: services.configuration.maxTensorElements)
+        let outputs = try await predictONNX(loaded, decoded.inputs, services)
+        return jsonResponse(ONNXCodec.predictResponse(outputs, model: onnx, columnar: decoded.columnar))
+    }
+    if let pipeline = ternModel.tabular {
         return try await tfPredictTable(body, loaded, pipeline, services)
     }
-    let decoded = try TFServingCodec.decodePredict(body, model: loaded.ternModel, maxElements: services.configuration.maxTensorElements)
+    let decoded = try TFServingCodec.decodePredict(body, model: ternModel, maxElements: services.configuration.maxTensorElements)
     let output = try await predict(loaded, decoded.input, batch: decoded.batch, services)
     return jsonResponse(TFServingCodec.predictResponse(decoded, output: output))
 }
@@ -253,6 +264,30 @@ private func tfPredictTable(_ root: JSONValue, _ loaded: LoadedModel, _ pipeline
     let features = try TableCodec.features(table, pipeline: pipeline)
     let output = try await predict(loaded, .float32(features), batch: table.rowCount, services)
     return jsonResponse(TableCodec.tfPredictions(output, pipeline: pipeline, columnar: columnar))
+}
+
+/// V2 inference on an ONNX model: named inputs of the graph's types.
+private func inferONNX(_ request: V2InferBody, _ loaded: LoadedModel, _ services: ServerServices) async throws -> Response {
+    let model = loaded.onnxModel!
+    let decoded = try ONNXCodec.decodeInfer(request.json, binary: request.binary, model: model,
+                                            maxElements: services.configuration.maxTensorElements)
+    let binaryOutputs = try BinaryOutputChoice(request.json.objectMembers)
+    let outputs = try await predictONNX(loaded, decoded.inputs, services)
+    return V2Response.encode(model: loaded.model, version: loaded.version, id: decoded.id,
+                             outputs: ONNXCodec.outputs(outputs, model: model, requested: decoded.requested), binary: binaryOutputs)
+}
+
+/// Runs an ONNX model through the runtime's limiter; inputs the graph
+/// refuses at run time (a shape its operators cannot take) are 400s.
+private func predictONNX(_ loaded: LoadedModel, _ inputs: [String: ONNXValue], _ services: ServerServices) async throws -> [String: ONNXValue] {
+    guard loaded.ready else {
+        throw APIError(.serviceUnavailable, "model '\(loaded.model)' version \(loaded.version) is not ready", headers: [.retryAfter: "1"])
+    }
+    do {
+        return try await services.runtime.predict(loaded, onnx: inputs)
+    } catch let error as ONNXRuntimeError {
+        throw APIError(.badRequest, error.description)
+    }
 }
 
 /// Runs the model through the runtime's limiter (an empty batch answers

@@ -47,6 +47,10 @@ extension ServerServices {
                 return try await runtime.load(model: model, version: version, artifact: artifact, batching: batching)
             } catch let error as FormatError {
                 throw APIError(.conflict, "model '\(model)' version \(version) cannot be loaded: \(error.description)")
+            } catch let error as ONNXError {
+                throw APIError(.conflict, "model '\(model)' version \(version) cannot be loaded: \(error.description)")
+            } catch let error as ONNXRuntimeError {
+                throw APIError(.conflict, "model '\(model)' version \(version) cannot be loaded: \(error.description)")
             }
         }
     }
@@ -78,10 +82,14 @@ extension ServerServices {
     /// set-up. A failure is logged, not thrown (the load already checked the
     /// model).
     func warm(_ loaded: LoadedModel) async {
-        let sample = loaded.ternModel.spec.input.shape
         do {
-            let zeros = Tensor<Float>(zeros: Shape([1] + sample.dimensions))
-            _ = try await runtime.predict(loaded, .float32(zeros))
+            switch loaded.servable {
+            case let .tern(model):
+                let zeros = Tensor<Float>(zeros: Shape([1] + model.spec.input.shape.dimensions))
+                _ = try await runtime.predict(loaded, .float32(zeros))
+            case let .onnx(model):
+                if let zeros = model.zeroInputs() { _ = try await runtime.predict(loaded, onnx: zeros) }
+            }
         } catch {
             logger.warning("warm-up prediction failed", metadata: ["model": "\(loaded.model)", "version": "\(loaded.version)", "error": "\(error)"])
         }

@@ -65,17 +65,36 @@ extension RegistryRoutes {
         try context.require(.deploy)
         let model = try await existingModel(context)
         let bytes = try await artifactUpload(request)
-        let parsed: TernModel
-        do { parsed = try TernModel(artifact: bytes) } catch let error as FormatError {
-            throw APIError(.badRequest, error.description)
-        } catch {
-            throw APIError(.badRequest, "invalid model artifact")
+        let spec: String
+        let metrics: [String: Double]
+        let lineage: Lineage
+        let weightsSHA256: String?
+        if ONNXModel.isONNX(bytes) {
+            // An ONNX file: parsed and checked (every operator and attribute) now, not at the first request.
+            let onnx: ONNXModel
+            do { onnx = try ONNXModel(bytes: bytes) } catch let error as ONNXError {
+                throw APIError(.badRequest, "invalid model artifact: neither a Tern artifact (safetensors) nor a valid ONNX model (\(error.description))")
+            } catch let error as ONNXRuntimeError {
+                throw APIError(.badRequest, "unsupported ONNX model: \(error.description)")
+            } catch {
+                throw APIError(.badRequest, "invalid model artifact")
+            }
+            spec = ONNXCodec.specJSON(onnx)
+            (metrics, lineage, weightsSHA256) = ([:], Lineage(), nil)
+        } else {
+            let parsed: TernModel
+            do { parsed = try TernModel(artifact: bytes) } catch let error as FormatError {
+                throw APIError(.badRequest, error.description)
+            } catch {
+                throw APIError(.badRequest, "invalid model artifact")
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            spec = String(decoding: try encoder.encode(parsed.spec), as: UTF8.self)
+            metrics = (parsed.training?.finalMetrics ?? [:]).filter { $0.value.isFinite }
+            lineage = RegistryRoutes.lineage(of: parsed.training)
+            weightsSHA256 = parsed.weightsChecksum
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let spec = String(decoding: try encoder.encode(parsed.spec), as: UTF8.self)
-        let metrics = (parsed.training?.finalMetrics ?? [:]).filter { $0.value.isFinite }
-        let lineage = RegistryRoutes.lineage(of: parsed.training)
         let createdBy = context.identity?.id
         let record = try await blobs.run {
             let sha = try artifacts.put(bytes)
@@ -87,7 +106,7 @@ extension RegistryRoutes {
                 throw error
             }
         }
-        return try registryResponse(versionJSON(record, aliases: [], weightsSHA256: parsed.weightsChecksum), status: .created,
+        return try registryResponse(versionJSON(record, aliases: [], weightsSHA256: weightsSHA256), status: .created,
                                 headers: [.location: "/api/v1/models/\(model)/versions/\(record.version)"])
     }
 

@@ -112,12 +112,30 @@ enum TFServingCodec {
     }
 
     static func metadata(_ loaded: LoadedModel) -> JSONValue {
-        let input = loaded.ternModel.spec.input
-        let signature: JSONValue = .object([
-            "inputs": .object([V2Codec.inputName: tensorInfo(V2Codec.inputName, input.dtype, [-1] + input.shape.dimensions)]),
-            "outputs": .object([V2Codec.outputName: tensorInfo(V2Codec.outputName, .float32, [-1, loaded.outputUnits])]),
-            "method_name": .string("tensorflow/serving/predict"),
-        ])
+        let signature: JSONValue
+        if let ternModel = loaded.ternModel {
+            let input = ternModel.spec.input
+            signature = .object([
+                "inputs": .object([V2Codec.inputName: tensorInfo(V2Codec.inputName, input.dtype, [-1] + input.shape.dimensions)]),
+                "outputs": .object([V2Codec.outputName: tensorInfo(V2Codec.outputName, .float32, [-1, loaded.outputUnits])]),
+                "method_name": .string("tensorflow/serving/predict"),
+            ])
+        } else {
+            let model = loaded.onnxModel!
+            func info(_ value: ONNXValueInfo) -> (String, JSONValue) {
+                let shape: [Int] = value.shape?.map { (dim: ONNXDimension) -> Int in if case let .fixed(n) = dim { return n } else { return -1 } } ?? []
+                return (value.name, .object([
+                    "dtype": .string("DT_" + (value.dataType == .float ? "FLOAT" : value.dataType.name)),
+                    "tensor_shape": .object(["dim": .array(shape.map { (n: Int) -> JSONValue in .object(["size": .string(String(n))]) })]),
+                    "name": .string(value.name),
+                ]))
+            }
+            signature = .object([
+                "inputs": .object(Dictionary(uniqueKeysWithValues: model.inputs.map(info))),
+                "outputs": .object(Dictionary(uniqueKeysWithValues: model.outputs.map(info))),
+                "method_name": .string("tensorflow/serving/predict"),
+            ])
+        }
         return .object([
             "model_spec": .object([
                 "name": .string(loaded.model),

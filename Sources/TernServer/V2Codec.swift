@@ -186,7 +186,8 @@ enum V2Codec {
     }
 
     static func metadata(_ loaded: LoadedModel, versions: [Int]) -> JSONValue {
-        let spec = loaded.ternModel.spec.input
+        guard let ternModel = loaded.ternModel else { return ONNXCodec.metadata(loaded, loaded.onnxModel!, versions: versions) }
+        let spec = ternModel.spec.input
         let inputShape = [-1] + spec.shape.dimensions
         return .object([
             "name": .string(loaded.model),

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import TernFormats
 import TernServing
 import TernTensor
 
@@ -12,6 +13,8 @@ struct V2Output {
         case floats(Tensor<Float>)
         /// BYTES elements (UTF-8 text).
         case strings([String])
+        /// An ONNX model's output, of its own element type.
+        case onnx(ONNXValue)
     }
 
     var name: String
@@ -69,6 +72,8 @@ enum V2Response {
                 switch output.values {
                 case let .floats(tensor): entry["data"] = .floats(tensor.scalars)
                 case let .strings(list): entry["data"] = .array(list.map { .string($0) })
+                case let .onnx(.float(tensor)): entry["data"] = .floats(tensor.scalars)
+                case let .onnx(value): entry["data"] = .array(ONNXCodec.flatJSON(value))
                 }
             }
             entries.append(.object(entry))
@@ -101,6 +106,8 @@ enum V2Response {
                     withUnsafeBytes(of: f.bitPattern.littleEndian) { out.append(contentsOf: $0) }
                 }
             }
+        case let .onnx(value):
+            ONNXCodec.rawBytes(value, into: &out)
         case let .strings(list):
             for s in list {
                 let utf8 = Array(s.utf8)

@@ -4,14 +4,31 @@ import Metrics
 import TernFormats
 import TernTensor
 
+/// What a loaded version runs: a model trained by Tern, or an imported ONNX graph.
+public enum ServableModel: Sendable {
+    case tern(TernModel)
+    case onnx(ONNXModel)
+
+    /// Reads an uploaded artifact: ONNX when it is not a safetensors file
+    /// (``ONNXModel/isONNX(_:)``), else a Tern artifact (checksums verified).
+    /// - Throws: ``FormatError``, ``ONNXError`` or ``ONNXRuntimeError``.
+    public init(artifact: [UInt8]) throws {
+        if ONNXModel.isONNX(artifact) {
+            self = .onnx(try ONNXModel(bytes: artifact))
+        } else {
+            self = .tern(try TernModel(artifact: artifact))
+        }
+    }
+}
+
 /// A model version held in memory, ready to predict.
 public struct LoadedModel: Sendable {
     /// The registered model's name.
     public let model: String
     public let version: Int
-    public let ternModel: TernModel
+    public let servable: ServableModel
     public let loadedAt: Date
-    /// Bytes held by the network's parameters (4 per float).
+    /// Bytes held by the model's parameters (4 per float).
     public let memoryBytes: Int
     /// Whether the version accepts predictions.
     public var ready: Bool
@@ -22,17 +39,38 @@ public struct LoadedModel: Sendable {
     /// Running predictions and the time of the latest (shared by copies).
     public let usage = ModelUsage()
 
-    public init(model: String, version: Int, ternModel: TernModel, loadedAt: Date = Date(), ready: Bool = true) {
+    public init(model: String, version: Int, servable: ServableModel, loadedAt: Date = Date(), ready: Bool = true) {
         self.model = model
         self.version = version
-        self.ternModel = ternModel
+        self.servable = servable
         self.loadedAt = loadedAt
-        self.memoryBytes = ternModel.network.parameters.reduce(0) { $0 + $1.value.count * MemoryLayout<Float>.size }
+        switch servable {
+        case let .tern(ternModel):
+            memoryBytes = ternModel.network.parameters.reduce(0) { $0 + $1.value.count * MemoryLayout<Float>.size }
+        case let .onnx(onnx):
+            memoryBytes = onnx.parameterBytes
+        }
         self.ready = ready
     }
 
-    /// Output units per sample (the network's flat output size).
-    public var outputUnits: Int { ternModel.network.outputShape.count }
+    public init(model: String, version: Int, ternModel: TernModel, loadedAt: Date = Date(), ready: Bool = true) {
+        self.init(model: model, version: version, servable: .tern(ternModel), loadedAt: loadedAt, ready: ready)
+    }
+
+    /// The Tern model, or nil for an ONNX model.
+    public var ternModel: TernModel? {
+        if case let .tern(m) = servable { return m }
+        return nil
+    }
+
+    /// The ONNX model, or nil for a Tern model.
+    public var onnxModel: ONNXModel? {
+        if case let .onnx(m) = servable { return m }
+        return nil
+    }
+
+    /// Output units per sample (a Tern network's flat output size; 0 for ONNX).
+    public var outputUnits: Int { ternModel?.network.outputShape.count ?? 0 }
 }
 
 /// A raw model input batch `(n, input.shape...)`, in the element type the
@@ -105,12 +143,16 @@ public actor ModelRuntime {
     public func load(model: String, version: Int, artifact: [UInt8],
                      batching: BatchingConfiguration = .disabled) async throws -> LoadedModel {
         let batching = try batching.validated()
-        let decoded: Result<TernModel, any Error> = await withCheckedContinuation { continuation in
+        let decoded: Result<ServableModel, any Error> = await withCheckedContinuation { continuation in
             DispatchQueue.global(qos: .utility).async {
-                continuation.resume(returning: Result { try TernModel(artifact: artifact) })
+                continuation.resume(returning: Result { try ServableModel(artifact: artifact) })
             }
         }
-        return install(LoadedModel(model: model, version: version, ternModel: try decoded.get()), batching: batching)
+        let servable = try decoded.get()
+        if case .onnx = servable, batching.isEnabled {
+            throw FormatError.invalidArtifact("dynamic batching is not available for ONNX models; deploy without 'batching'")
+        }
+        return install(LoadedModel(model: model, version: version, servable: servable), batching: batching)
     }
 
     /// Makes an already decoded model the loaded copy of its version, with
@@ -122,8 +164,7 @@ public actor ModelRuntime {
         var loaded = loaded
         loaded.batching = batching
         loaded.batcher = nil
-        if batching.isEnabled {
-            let model = loaded.ternModel
+        if batching.isEnabled, let model = loaded.ternModel {
             loaded.batcher = Batcher(
                 configuration: batching, limiter: limiter,
                 dimensions: [("model", loaded.model), ("version", String(loaded.version))],
@@ -238,7 +279,9 @@ public actor ModelRuntime {
     ///   too many predictions (or batched requests) are waiting, or the
     ///   model's error for an input it cannot take.
     public nonisolated func predict(_ loaded: LoadedModel, _ input: ModelInput) async throws -> Tensor<Float> {
-        let model = loaded.ternModel
+        guard let model = loaded.ternModel else {
+            throw FormatError.invalidSpec("model '\(loaded.model)' version \(loaded.version) is an ONNX model: feed it named inputs")
+        }
         loaded.usage.begin()
         defer { loaded.usage.end() }
         if let batcher = loaded.batcher, input.batchSize > 0 {
@@ -253,6 +296,24 @@ public actor ModelRuntime {
             case let .uint8(t): return try model.predict(t)
             case let .float32(t): return try model.predict(t)
             }
+        }
+    }
+}
+
+extension ModelRuntime {
+    /// Runs an ONNX version on named inputs through the limiter (on the
+    /// calling task for up to ``inlineBatchLimit`` samples): every output.
+    /// - Throws: ``ONNXRuntimeError`` for inputs the graph does not accept,
+    ///   ``InferenceLimiterError/overloaded(running:queued:)`` when too many
+    ///   predictions are waiting.
+    public nonisolated func predict(_ loaded: LoadedModel, onnx inputs: [String: ONNXValue]) async throws -> [String: ONNXValue] {
+        guard let model = loaded.onnxModel else {
+            throw FormatError.invalidSpec("model '\(loaded.model)' version \(loaded.version) is not an ONNX model")
+        }
+        loaded.usage.begin()
+        defer { loaded.usage.end() }
+        return try await limiter.run(inline: ONNXModel.batchSize(inputs) <= ModelRuntime.inlineBatchLimit) {
+            try model.run(inputs)
         }
     }
 }

@@ -46,7 +46,8 @@ struct BenchPredict: ParsableCommand {
         commandName: "predict",
         abstract: "Single-image latency (median) and batch-10,000 throughput.")
 
-    @Option(help: "A model artifact; default: a fresh model from --spec.") var model: String?
+    @Option(help: "A model artifact (.tern) or an ONNX file taking float pixels; default: a fresh model from --spec.") var model: String?
+    @Option(help: "ONNX models: the value pixels are divided by.") var pixelScale: Float = 255
     @Option(help: "The model spec when no artifact is given.") var spec = "Examples/mnist-mlp.json"
     @OptionGroup var data: DataOptions
     @Option(help: "Single-image predictions to time.") var iterations = 20_000
@@ -55,8 +56,12 @@ struct BenchPredict: ParsableCommand {
 
     func run() throws {
         if let threads { ComputeThreads.maximum = threads }
-        let model = try self.model.map(loadModel) ?? TernModel(spec: readSpec(spec))
         let images = try data.load()
+        if let path = self.model, case let .onnx(onnx) = try AnyModelFile(path: path) {
+            try benchONNX(onnx, images)
+            return
+        }
+        let model = try self.model.map(loadModel) ?? TernModel(spec: readSpec(spec))
         let clock = ContinuousClock()
         let singles = (0..<min(1000, images.count)).map { images.images.slice(rows: $0..<($0 + 1)) }
         var latencies: [Double] = []
@@ -80,6 +85,37 @@ struct BenchPredict: ParsableCommand {
         }
         rates.removeFirst(2)
         print(String(format: "batch %d: median %.0f images/s (%d thread(s))", batch, median(rates), ComputeThreads.maximum))
+        if sink.isNaN { print("(non-finite outputs)") }
+    }
+}
+
+extension BenchPredict {
+    /// The same measurements on an imported ONNX graph, fed float pixels
+    /// (converted before timing, as a client sends them).
+    func benchONNX(_ model: ONNXModel, _ images: LabeledImages) throws {
+        let clock = ContinuousClock()
+        let singles = try (0..<min(1000, images.count)).map { try model.imageInputs(images.images.slice(rows: $0..<($0 + 1)), scale: pixelScale) }
+        var latencies: [Double] = []
+        latencies.reserveCapacity(iterations)
+        var sink: Float = 0
+        for i in 0..<(iterations + 1000) {
+            let start = clock.now
+            let out = try model.firstOutput(model.run(singles[i % singles.count]))
+            let d = clock.now - start
+            sink += out[flat: 0]
+            if i >= 1000 { latencies.append(seconds(d)) }
+        }
+        print(String(format: "single image: median %.2f us, p99 %.2f us (ONNX)", median(latencies) * 1e6, percentile(latencies, 0.99) * 1e6))
+        let big = try model.imageInputs(images.tiled(times: (batch + images.count - 1) / images.count).images.slice(rows: 0..<batch), scale: pixelScale)
+        var rates: [Double] = []
+        for _ in 0..<12 {
+            let start = clock.now
+            let out = try model.firstOutput(model.run(big))
+            rates.append(Double(batch) / seconds(clock.now - start))
+            sink += out[flat: 0]
+        }
+        rates.removeFirst(2)
+        print(String(format: "batch %d: median %.0f images/s (%d thread(s), ONNX)", batch, median(rates), ComputeThreads.maximum))
         if sink.isNaN { print("(non-finite outputs)") }
     }
 }

@@ -15,16 +15,31 @@ struct Predict: ParsableCommand {
     @Flag(help: "Print the full output vectors as JSON.") var json = false
 
     @OptionGroup var table: TableOptions
+    @Option(help: "ONNX models: the value pixels are divided by before they are fed (float input).") var pixelScale: Float = 255
 
     func run() throws {
+        if case let .onnx(onnx) = try AnyModelFile(path: self.model) {
+            try predictONNX(onnx)
+            return
+        }
         let model = try loadModel(self.model)
         if model.tabular != nil {
             try predictTable(model)
             return
         }
+        try printPredictions(try model.predict(try rows(try data.load(), range).images))
+    }
+
+    /// An ONNX model fed the images as float pixels divided by `--pixel-scale`.
+    func predictONNX(_ model: ONNXModel) throws {
+        let samples = try rows(try data.load(), range)
+        try printPredictions(model.firstOutput(model.run(model.imageInputs(samples.images, scale: pixelScale))))
+    }
+
+    /// Classes (argmax) and their outputs, per sample of `--range`.
+    func printPredictions(_ outputs: Tensor<Float>) throws {
         let samples = try rows(try data.load(), range)
         let start = try rowStart(range)
-        let outputs = try model.predict(samples.images)
         let width = outputs.count / max(samples.count, 1)
         let values = outputs.scalars
         let labels = samples.labels.scalars

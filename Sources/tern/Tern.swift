@@ -7,7 +7,7 @@ struct Tern: AsyncParsableCommand {
         commandName: "tern",
         abstract: "Train, evaluate, register and serve neural networks.",
         subcommands: [
-            Train.self, Evaluate.self, Predict.self, Inspect.self, Bench.self,
+            Train.self, Evaluate.self, Predict.self, Inspect.self, Export.self, Bench.self,
             Serve.self, Keys.self, Models.self, Datasets.self, Jobs.self, Deploy.self, Infer.self, Worker.self,
         ]
     )

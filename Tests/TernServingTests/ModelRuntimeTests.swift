@@ -28,7 +28,7 @@ func exampleModel(seed: UInt64 = 7) throws -> (model: TernModel, artifact: [UInt
         #expect(await runtime.loaded().map { "\($0.model)/\($0.version)" } == ["mnist/1", "mnist/3", "other/9"])
         #expect(await runtime.latestLoaded(model: "mnist")?.version == 3)
         #expect(await runtime.get(model: "mnist", version: 2) == nil)
-        #expect(await runtime.get(model: "mnist", version: 1)?.ternModel.weightsChecksum == model.weightsChecksum)
+        #expect(await runtime.get(model: "mnist", version: 1)?.ternModel?.weightsChecksum == model.weightsChecksum)
         #expect(await runtime.unload(model: "mnist", version: 3))
         #expect(await !runtime.unload(model: "mnist", version: 3))
         #expect(await runtime.latestLoaded(model: "mnist")?.version == 1)
@@ -53,7 +53,7 @@ func exampleModel(seed: UInt64 = 7) throws -> (model: TernModel, artifact: [UInt
         try await runtime.load(model: "m", version: 2, artifact: a)
         try await runtime.load(model: "m", version: 1, artifact: b)
         #expect(await runtime.loaded().count == 2)
-        #expect(await runtime.get(model: "m", version: 1)?.ternModel.weightsChecksum == other.weightsChecksum)
+        #expect(await runtime.get(model: "m", version: 1)?.ternModel?.weightsChecksum == other.weightsChecksum)
     }
 
     @Test func corruptArtifactIsRefusedAndNothingIsLoaded() async throws {

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import TernFormats
+import TernTensor
+
+/// Reads a model file: an ONNX graph or a Tern artifact, by content.
+enum AnyModelFile {
+    case tern(TernModel)
+    case onnx(ONNXModel)
+
+    init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError("model file '\(URL(fileURLWithPath: path).lastPathComponent)' not found")
+        }
+        let bytes = [UInt8](data)
+        self = ONNXModel.isONNX(bytes) ? .onnx(try ONNXModel(bytes: bytes)) : .tern(try TernModel(artifact: bytes))
+    }
+}
+
+extension ONNXModel {
+    /// Images `(n, 28, 28)` as the model's single input, reshaped to the
+    /// declared per-sample dimensions: raw pixels for a UINT8 input (such as
+    /// Tern's own exports, which rescale inside the graph), pixels divided
+    /// by `scale` for a FLOAT input.
+    func imageInputs(_ images: Tensor<UInt8>, scale: Float) throws -> [String: ONNXValue] {
+        guard inputs.count == 1, let input = inputs.first, input.dataType == .float || input.dataType == .uint8 else {
+            throw CLIError("the ONNX model must take one FLOAT or UINT8 input to be fed images; it takes \(inputs.map { "\($0.name) (\($0.dataType.name))" }.joined(separator: ", "))")
+        }
+        let n = images.rank > 0 ? images.shape[0] : 0
+        let perSample = images.count / max(n, 1)
+        var dims = (input.shape ?? []).dropFirst().map { dim -> Int in
+            if case let .fixed(d) = dim { return d }
+            return -1
+        }
+        if dims.isEmpty || dims.contains(-1) { dims = [perSample] }
+        guard dims.reduce(1, *) == perSample else {
+            throw CLIError("input '\(input.name)' takes \(dims) per sample; the images have \(perSample) values")
+        }
+        if input.dataType == .uint8 {
+            return [input.name: .uint8(ONNXArray(shape: [n] + dims, scalars: images.scalars))]
+        }
+        let inverse = 1 / scale
+        let floats = images.withUnsafeBufferPointer { $0.map { Float($0) * inverse } }
+        return [input.name: .float(try Tensor(shape: Shape([n] + dims), scalars: floats))]
+    }
+
+    /// The first output as `(n, units)` floats.
+    func firstOutput(_ outputs: [String: ONNXValue]) throws -> Tensor<Float> {
+        guard let name = self.outputs.first?.name, let value = outputs[name] else { throw CLIError("the model produced no output") }
+        switch value {
+        case let .float(t): return t
+        default: throw CLIError("output '\(name)' is \(value.dataType.name), not FLOAT")
+        }
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a Tern model in another format (ONNX).",
+        discussion: "Example: tern export mnist.tern --format onnx --output mnist.onnx")
+
+    @Argument(help: "The model artifact.") var model: String
+    @Option(help: "The format to write: onnx.") var format = "onnx"
+    @Option(help: "Where to write the file.") var output: String
+
+    func run() throws {
+        guard format == "onnx" else { throw CLIError("unknown format '\(format)'; expected onnx") }
+        let model = try loadModel(self.model)
+        let bytes = try model.onnxBytes()
+        let url = URL(fileURLWithPath: output)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        do {
+            try Data(bytes).write(to: temporary)
+            guard rename(temporary.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw CLIError("cannot write '\(url.lastPathComponent)': \(error.localizedDescription)")
+        }
+        print("wrote \(output) (ONNX opset \(TernModel.onnxExportOpset), \(bytes.count) bytes)")
+    }
+}
