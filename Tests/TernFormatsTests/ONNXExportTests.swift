@@ -28,8 +28,10 @@ import TernTesting
     """
 
     /// A seeded model whose batch-norm statistics are not the identity.
-    static func model(_ json: String) throws -> TernModel {
-        var model = try TernModel(spec: decodeSpec(json), seed: 7)
+    static func model(_ json: String) throws -> TernModel { try model(decodeSpec(json)) }
+
+    static func model(_ spec: ModelSpec) throws -> TernModel {
+        var model = try TernModel(spec: spec, seed: 7)
         var rng = SystemRandomNumberGenerator.Seeded(seed: 3)
         for i in model.network.parameters.indices where model.network.parameters[i].name.contains("batch_normalization") {
             let isVariance = model.network.parameters[i].name.hasSuffix("variance")
@@ -105,8 +107,11 @@ import TernTesting
         guard let dir = ProcessInfo.processInfo.environment["TERN_ONNX_EXPORT_DIR"] else { return }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var rng = SystemRandomNumberGenerator.Seeded(seed: 11)
-        for (name, json) in [("tern_mlp", Self.mlpSpec), ("tern_cnn", Self.cnnSpec)] {
-            let model = try Self.model(json)
+        let specs = [("tern_mlp", try decodeSpec(Self.mlpSpec)), ("tern_cnn", try decodeSpec(Self.cnnSpec)),
+                     ("tern_example_mnist_mlp", try exampleSpec("mnist-mlp")), ("tern_example_mnist_cnn", try exampleSpec("mnist-cnn")),
+                     ("tern_example_mnist_cnn_augmented", try exampleSpec("mnist-cnn-augmented"))]
+        for (name, spec) in specs {
+            let model = try Self.model(spec)
             let batch = 3
             let shape = [batch] + model.spec.input.shape.dimensions
             let count = shape.reduce(1, *)
