@@ -240,13 +240,21 @@ enum ONNXTestModels {
         }
     }
 
-    @Test func refusesWrongWireTypesAndGarbage() {
-        // A known field with the wrong wire type is skipped like an unknown
-        // field (as protobuf's own parsers do), so the model misses it:
-        // field 7 (graph) as a varint after a valid opset import.
+    @Test func refusesWrongWireTypesAndGarbage() throws {
+        // A known field with the wrong wire type: field 7 (graph) as a varint
+        // or a fixed32 after a valid opset import.
         let opset: [UInt8] = [0x42, 0x02, 0x10, 0x11]  // opset_import { version: 17 }
-        #expect(M.error(opset + [0x38, 0x01]) == .malformed("the model has no graph"))
-        #expect(M.error(opset + [0x3D, 0, 0, 0, 0]) == .malformed("the model has no graph"))  // as fixed32
+        let wrongGraph = ONNXError.malformed("field 7 of a ModelProto has wire type 0, which does not match its declared type")
+        #expect(M.error(opset + [0x38, 0x01]) == wrongGraph)
+        #expect(M.error(opset + [0x3D, 0, 0, 0, 0])?.description.contains("field 7 of a ModelProto has wire type 5") == true)
+        // Inside the graph: a node's op_type (field 4) as a varint.
+        var model = M.model()
+        var node = model.graph.node[0]
+        node.unknownFields = try ONNXProto_NodeProto(serializedBytes: [0x20, 0x05] as [UInt8]).unknownFields
+        model.graph.node[0] = node
+        #expect(try M.error(model) == .malformed("field 4 of a NodeProto has wire type 0, which does not match its declared type"))
+        // Unknown fields (not in Tern's subset) are fine: field 99 as a varint.
+        #expect(M.error(try M.bytes(M.model()) + [0x98, 0x06, 0x01]) == nil)
         // Invalid wire types (6, 7) and lengths past the end are malformed.
         #expect(M.error(opset + [0x3E, 0x01]) == .malformed("the protobuf data is malformed (wrong wire type or bad field)"))
         #expect(M.error(opset + [0x3F]) == .malformed("the protobuf data is malformed (wrong wire type or bad field)"))
