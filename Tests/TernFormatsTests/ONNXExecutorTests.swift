@@ -398,30 +398,47 @@ func preparationError(_ nodes: [ONNXNode], inputs: [ONNXValueInfo] = [], initial
 
     // MARK: .onnx fixtures (from the loader's fixture script)
 
-    /// Runs every `Fixtures/onnx/<name>.onnx` with `<name>.json`'s inputs and
-    /// compares with its outputs (ONNX Runtime's). Does nothing until a
-    /// parser is plugged into ``ONNXFixtures/parseModel``.
-    @Test func onnxRuntimeFixtures() throws {
-        guard let parse = ONNXFixtures.parseModel else { return }
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: ONNXFixtures.modelDirectory.path)) ?? []
-        for file in files.sorted() where file.hasSuffix(".onnx") {
-            let model = ONNXFixtures.modelDirectory.appendingPathComponent(file)
-            let json = model.deletingPathExtension().appendingPathExtension("json")
-            guard FileManager.default.fileExists(atPath: json.path) else { continue }
-            let fixture = try ONNXFixtures.load(json)
-            let graph = try parse([UInt8](Data(contentsOf: model)))
-            let outputs = try ONNXExecutor(graph: graph).run(fixture.inputs)
-            for (name, value) in fixture.outputs.sorted(by: { $0.key < $1.key }) {
-                expectONNXClose(outputs[name], value, "\(file): \(name)")
-            }
+    /// Every `Fixtures/onnx/<name>.onnx` (written by scripts/make_onnx_fixtures.py)
+    /// run on `<name>.json`'s inputs matches its outputs, ONNX Runtime's:
+    /// FP32 within 1e-5 absolute or 1e-4 relative, other types exactly.
+    @Test(arguments: ONNXFixtures.modelFiles)
+    func matchesONNXRuntime(_ file: String) throws {
+        let model = ONNXFixtures.modelDirectory.appendingPathComponent(file)
+        let json = model.deletingPathExtension().appendingPathExtension("json")
+        let fixture = try ONNXFixtures.load(json)
+        let graph = try ONNXModelFile.parse([UInt8](Data(contentsOf: model)))
+        let outputs = try ONNXExecutor(graph: graph).run(fixture.inputs)
+        #expect(!fixture.outputs.isEmpty)
+        for (name, value) in fixture.outputs.sorted(by: { $0.key < $1.key }) {
+            expectONNXClose(outputs[name], value, "\(file): \(name)")
         }
+    }
+
+    /// The fixture set covers every operator the issue lists.
+    @Test func fixturesCoverEveryOperator() throws {
+        var ops = Set<String>()
+        for file in ONNXFixtures.modelFiles {
+            let graph = try ONNXModelFile.parse([UInt8](Data(contentsOf: ONNXFixtures.modelDirectory.appendingPathComponent(file))))
+            ops.formUnion(graph.nodes.map(\.opType))
+        }
+        let required = ["Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
+                        "Exp", "Log", "Sqrt", "Pow", "Erf", "Gelu", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Concat",
+                        "Slice", "Gather", "Shape", "Constant", "ConstantOfShape", "Identity", "Dropout", "Cast", "Conv", "MaxPool",
+                        "AveragePool", "GlobalAveragePool", "BatchNormalization", "LayerNormalization", "ReduceMean", "ReduceSum",
+                        "ArgMax", "Clip", "Where", "Equal", "Less", "Greater", "Not"]
+        #expect(Set(required).subtracting(ops).isEmpty, "no fixture for \(Set(required).subtracting(ops).sorted())")
     }
 }
 
 extension ONNXFixtures {
-    /// The `.onnx` parser used by ``ONNXExecutorTests/onnxRuntimeFixtures()``.
-    /// TODO: set to `{ try ONNXModelFile.parse($0) }` once the loader is merged.
-    static let parseModel: (@Sendable ([UInt8]) throws -> ONNXGraph)? = nil
+    /// The `.onnx` fixtures that have a `.json` of inputs and outputs.
+    static let modelFiles: [String] = {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: modelDirectory.path)) ?? []
+        return files.filter { file in
+            file.hasSuffix(".onnx") && FileManager.default.fileExists(
+                atPath: modelDirectory.appendingPathComponent(file).deletingPathExtension().appendingPathExtension("json").path)
+        }.sorted()
+    }()
 }
 
 extension ONNXValue {
