@@ -21,8 +21,10 @@ public final class ONNXExecutor: Sendable {
     /// The graph as given.
     public let graph: ONNXGraph
 
-    /// One node to run: its kernel and where its values live.
-    struct Step: Sendable {
+    /// One node to run: its kernel and where its values live. A class, so
+    /// the run loop reads its fields in place instead of copying (and
+    /// retaining) every field of a struct per step.
+    final class Step: Sendable {
         let name: String
         let op: String
         /// Value slots of the inputs, nil for omitted optional inputs.
@@ -32,12 +34,27 @@ public final class ONNXExecutor: Sendable {
         /// Slots whose last reader is this step, freed before it runs so the
         /// kernel may reuse their storage.
         let release: [Int]
+        /// Per input: whether this is the last read of a released slot, so
+        /// the value moves into the kernel's arguments instead of being copied.
+        let moves: [Bool]
         let kernel: ONNXKernel
+
+        init(name: String, op: String, inputs: [Int?], outputs: [Int?], release: [Int], moves: [Bool], kernel: @escaping ONNXKernel) {
+            self.name = name
+            self.op = op
+            self.inputs = inputs
+            self.outputs = outputs
+            self.release = release
+            self.moves = moves
+            self.kernel = kernel
+        }
     }
 
     let steps: [Step]
     /// Initial slot contents: constants filled in, the rest nil.
     let template: [ONNXValue?]
+    /// Slots below this hold constants (read from ``template``, never copied per run).
+    let constantSlots: Int
     /// Graph inputs the caller feeds, with their slots.
     let feeds: [Feed]
     /// Graph outputs with their slots.
@@ -87,6 +104,7 @@ public final class ONNXExecutor: Sendable {
             }
         }
 
+        prepared = Self.fusing(prepared, constants: constants, graphOutputs: Set(graph.outputs.map(\.name)))
         prepared = Self.fusingRelu(prepared, graphOutputs: Set(graph.outputs.map(\.name)))
 
         // Assign slots: constants, fed inputs, then node outputs.
@@ -122,9 +140,15 @@ public final class ONNXExecutor: Sendable {
         for (slot, step) in lastReader { releases[step].append(slot) }
         self.steps = prepared.enumerated().map { i, p in
             Step(name: p.node.name, op: p.node.opType, inputs: stepSlots[i].inputs, outputs: stepSlots[i].outputs,
-                 release: releases[i].sorted(), kernel: p.kernel)
+                 release: releases[i].sorted(),
+                 moves: stepSlots[i].inputs.enumerated().map { position, slot in
+                     guard let slot, releases[i].contains(slot) else { return false }
+                     return !stepSlots[i].inputs[(position + 1)...].contains(slot)
+                 },
+                 kernel: p.kernel)
         }
         self.template = template
+        self.constantSlots = constantSlots
     }
 
     /// Runs the graph on `inputs` (one value per declared graph input) and
@@ -135,7 +159,9 @@ public final class ONNXExecutor: Sendable {
     ///   wrong element type, rank or fixed dimension, and
     ///   ``ONNXRuntimeError/executionFailed(op:node:reason:)`` when a node fails.
     public func run(_ inputs: [String: ONNXValue]) throws -> [String: ONNXValue] {
-        var values = template
+        // Constants stay in `template`; each run holds only what it computes.
+        var values = [ONNXValue?](repeating: nil, count: template.count)
+        let constantSlots = self.constantSlots
         for feed in feeds {
             guard let value = inputs[feed.name] else { throw ONNXRuntimeError.missingInput(name: feed.name) }
             if !feed.accepts(value) { try Self.check(value, against: feed.info) }
@@ -150,16 +176,26 @@ public final class ONNXExecutor: Sendable {
         var args: [ONNXValue?] = []
         for step in steps {
             args.removeAll(keepingCapacity: true)
-            for slot in step.inputs { args.append(slot.flatMap { values[$0] }) }
+            for (position, slot) in step.inputs.enumerated() {
+                guard let slot else { args.append(nil); continue }
+                if slot < constantSlots {
+                    args.append(template[slot])
+                } else if step.moves[position] {
+                    args.append(values[slot].take())
+                } else {
+                    args.append(values[slot])
+                }
+            }
             for slot in step.release { values[slot] = nil }
-            let outputs = try Self.execute(step.kernel, &args, name: step.name, op: step.op)
-            for i in 0..<min(outputs.count, step.outputs.count) {
-                if let slot = step.outputs[i] { values[slot] = outputs[i] }
+            var outputs = try Self.execute(step.kernel, &args, name: step.name, op: step.op)
+            // Move the results out (last first) rather than copying them.
+            while let value = outputs.popLast() {
+                if outputs.count < step.outputs.count, let slot = step.outputs[outputs.count] { values[slot] = value }
             }
         }
         var out = [String: ONNXValue](minimumCapacity: results.count)
         for (name, slot) in results {
-            guard let value = values[slot] else {
+            guard let value = slot < constantSlots ? template[slot] : values[slot] else {
                 throw ONNXRuntimeError.undefinedOutput(name: name)
             }
             out[name] = value
@@ -192,8 +228,8 @@ public final class ONNXExecutor: Sendable {
             fused.outputs = prepared[j].node.outputs
             let inner = entry.kernel
             result.append((fused, { args in
-                let value = try inner(&args)[0]
-                guard case var .float(t) = consume value else { throw ONNXKernelError("Relu input must be FLOAT") }
+                var results = try inner(&args)
+                guard case var .float(t)? = results.popLast() else { throw ONNXKernelError("Relu input must be FLOAT") }
                 t.withUnsafeMutableBufferPointer { ActivationKernels.relu($0) }
                 return [.float(t)]
             }))
@@ -214,7 +250,7 @@ public final class ONNXExecutor: Sendable {
 
     /// A graph input the caller feeds, with its declared dimensions
     /// flattened for a quick check (-1 for symbolic).
-    struct Feed: Sendable {
+    final class Feed: Sendable {
         let info: ONNXValueInfo
         let name: String
         let slot: Int

@@ -8,18 +8,20 @@ public struct ONNXModel: Sendable {
     public let executor: ONNXExecutor
     public var graph: ONNXGraph { executor.graph }
     /// The inputs a caller feeds, in graph order.
-    public var inputs: [ONNXValueInfo] { graph.inputs }
-    public var outputs: [ONNXValueInfo] { graph.outputs }
+    public let inputs: [ONNXValueInfo]
+    public let outputs: [ONNXValueInfo]
 
     /// Parses and validates a `.onnx` file.
     /// - Throws: ``ONNXError`` for a malformed or unsafe file,
     ///   ``ONNXRuntimeError`` for a graph Tern cannot run.
     public init(bytes: [UInt8]) throws {
-        executor = try ONNXExecutor(graph: try ONNXModelFile.parse(bytes))
+        try self.init(graph: try ONNXModelFile.parse(bytes))
     }
 
     public init(graph: ONNXGraph) throws {
         executor = try ONNXExecutor(graph: graph)
+        inputs = graph.inputs
+        outputs = graph.outputs
     }
 
     /// Whether `bytes` should be read as ONNX rather than as a Tern

@@ -1,3 +1,4 @@
+import TernTensor
 /// Constants, copies and element type conversions.
 extension ONNXOps {
     /// Constant: exactly one of `value` (a tensor), `value_float(s)` or
@@ -97,6 +98,17 @@ extension ONNXOps {
     static func convert(_ value: ONNXValue, to target: ONNXDataType) -> ONNXValue {
         if value.dataType == target { return value }
         let shape = value.shape
+        if target == .float {
+            // One pass straight into the tensor (pixels are the common case).
+            switch value {
+            case let .uint8(a): return .float(floatTensor(shape, a.scalars) { Float($0) })
+            case let .int64(a): return .float(floatTensor(shape, a.scalars) { Float($0) })
+            case let .int32(a): return .float(floatTensor(shape, a.scalars) { Float($0) })
+            case let .double(a): return .float(floatTensor(shape, a.scalars) { Float($0) })
+            case let .bool(a): return .float(floatTensor(shape, a.scalars) { $0 ? 1 : 0 })
+            case .float: return value
+            }
+        }
         // Integer sources convert through Int64 exactly; the rest through Double.
         let integers: [Int64]?
         switch value {
@@ -121,6 +133,18 @@ extension ONNXOps {
             return .bool(ONNXArray(shape: shape, scalars: flags))
         default: preconditionFailure("unsupported Cast target \(target.name)")
         }
+    }
+
+    /// A FLOAT tensor of `shape` from `scalars` converted one by one.
+    @inline(__always)
+    static func floatTensor<T>(_ shape: [Int], _ scalars: [T], _ convert: (T) -> Float) -> Tensor<Float> {
+        var out = Tensor<Float>(uninitialized: Shape(shape))
+        out.withUnsafeMutableBufferPointer { dst in
+            scalars.withUnsafeBufferPointer { src in
+                for i in 0..<min(src.count, dst.count) { dst[i] = convert(src[i]) }
+            }
+        }
+        return out
     }
 
     /// Truncation toward zero; NaN and values outside Int64 give Int64.min.

@@ -39,6 +39,18 @@ extension ONNXOps {
         let (weights, bias, scale) = (fixedB, fixedC, alpha)
         // A constant C that is one row of op(B)'s width.
         let biasRow = fixedB != nil && fixedC.map { c in c.count == fixedB!.shape[1] && c.rank >= 1 && c.shape[c.rank - 1] == c.count } ?? false
+        // The common case (a Linear layer): constant weights and bias row, laid out once.
+        if let fixedB, !transA, alpha == 1, biasRow || !hasC {
+            let dense = PaddedDense(weights: fixedB, bias: biasRow ? fixedC : nil)
+            return { inputs in
+                let a = try input(inputs, 0, "A").requireFloat("A")
+                guard a.rank == 2 else { throw ONNXKernelError("A must be a matrix, got shape \(a.shape)") }
+                guard a.shape[1] == dense.k else {
+                    throw ONNXKernelError("A \(a.shape) and B (\(transB ? "transposed to " : "")\([dense.k, dense.n])) do not multiply")
+                }
+                return [.float(dense.apply(a, rows: a.shape[0], outShape: [a.shape[0], dense.n]))]
+            }
+        }
         return { inputs in
             let a = try input(inputs, 0, "A").requireFloat("A")
             guard a.rank == 2 else { throw ONNXKernelError("A must be a matrix, got shape \(a.shape)") }

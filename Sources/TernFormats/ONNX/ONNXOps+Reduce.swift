@@ -115,11 +115,15 @@ extension ONNXOps {
             let axis = try attributes.int("axis", default: -1)
             try context.expect(inputs: 1...1)
             return { inputs in
-                var value = try input(inputs, 0, "input")
-                inputs[0] = nil
-                let wasDouble = value.dataType == .double
-                var x = try wasDouble ? convert(value, to: .float).floatTensor! : value.requireFloat("input")
-                value = .bool(ONNXArray(shape: [0], scalars: []))  // drop the reference: x may be unique
+                // Taken out of the arguments, so `x` is unique and normalised in place.
+                guard let taken = inputs[0].take() else { throw ONNXKernelError("input (input 0) is missing") }
+                let wasDouble = taken.dataType == .double
+                var x: Tensor<Float>
+                switch consume taken {
+                case let .float(t): x = t
+                case let other where wasDouble: x = convert(other, to: .float).floatTensor!
+                case let other: x = try other.requireFloat("input")
+                }
                 let a = try normalizedAxis(axis, rank: x.rank)
                 let dim = x.shape.dimensions[a]
                 let inner = x.shape.dimensions[(a + 1)...].reduce(1, *)
