@@ -13,9 +13,39 @@ struct Inspect: ParsableCommand {
     @Argument(help: "The model artifact.") var model: String
 
     func run() throws {
+        if case let .onnx(onnx) = try AnyModelFile(path: self.model) {
+            print(onnxSummary(onnx))
+            return
+        }
         let model = try loadModel(self.model)
         print(summary(model))
     }
+}
+
+/// An ONNX graph: producer, opset, inputs and outputs, operators and weights.
+func onnxSummary(_ model: ONNXModel) -> String {
+    func describe(_ info: ONNXValueInfo) -> String {
+        let dims = info.shape.map { shape in
+            "(" + shape.map { dim -> String in
+                switch dim {
+                case let .fixed(n): return String(n)
+                case let .symbolic(name): return name.isEmpty ? "?" : name
+                }
+            }.joined(separator: ", ") + ")"
+        } ?? "(unknown shape)"
+        return "  \(info.name): \(info.dataType.name) \(dims)"
+    }
+    let graph = model.graph
+    var counts: [String: Int] = [:]
+    for node in graph.nodes { counts[node.opType, default: 0] += 1 }
+    let weights = graph.initializers.values.reduce(0) { $0 + $1.count }
+    var lines = ["ONNX model: \(graph.producer.isEmpty ? "unknown producer" : graph.producer), opset \(graph.opsetVersion)", "inputs:"]
+    lines += model.inputs.map(describe)
+    lines.append("outputs:")
+    lines += model.outputs.map(describe)
+    lines.append("nodes: \(graph.nodes.count) (" + counts.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ") + ")")
+    lines.append("constants: \(graph.initializers.count) tensors, \(grouped(weights)) values (\(model.parameterBytes) bytes)")
+    return lines.joined(separator: "\n")
 }
 
 /// Keras `summary()`-style table followed by training details.
