@@ -13,7 +13,10 @@ enum AnyModelFile {
             throw CLIError("model file '\(URL(fileURLWithPath: path).lastPathComponent)' not found")
         }
         let bytes = [UInt8](data)
-        self = ONNXModel.isONNX(bytes) ? .onnx(try ONNXModel(bytes: bytes)) : .tern(try TernModel(artifact: bytes))
+        // The extension decides when it names a format; otherwise the content does.
+        let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
+        let onnx = ext == "onnx" || (ext != "tern" && ONNXModel.isONNX(bytes))
+        self = onnx ? .onnx(try ONNXModel(bytes: bytes)) : .tern(try TernModel(artifact: bytes))
     }
 }
 
