@@ -100,7 +100,7 @@ extension BenchPredict {
         var sink: Float = 0
         for i in 0..<(iterations + 1000) {
             let start = clock.now
-            let out = try model.firstOutput(model.run(singles[i % singles.count]))
+            let out = try model.firstOutput(model.run(ordered: singles[i % singles.count]))
             let d = clock.now - start
             sink += out[flat: 0]
             if i >= 1000 { latencies.append(seconds(d)) }
@@ -110,7 +110,7 @@ extension BenchPredict {
         var rates: [Double] = []
         for _ in 0..<12 {
             let start = clock.now
-            let out = try model.firstOutput(model.run(big))
+            let out = try model.firstOutput(model.run(ordered: big))
             rates.append(Double(batch) / seconds(clock.now - start))
             sink += out[flat: 0]
         }

@@ -25,7 +25,7 @@ extension ONNXModel {
     /// declared per-sample dimensions: raw pixels for a UINT8 input (such as
     /// Tern's own exports, which rescale inside the graph), pixels divided
     /// by `scale` for a FLOAT input.
-    func imageInputs(_ images: Tensor<UInt8>, scale: Float) throws -> [String: ONNXValue] {
+    func imageInputs(_ images: Tensor<UInt8>, scale: Float) throws -> [ONNXValue] {
         guard inputs.count == 1, let input = inputs.first, input.dataType == .float || input.dataType == .uint8 else {
             throw CLIError("the ONNX model must take one FLOAT or UINT8 input to be fed images; it takes \(inputs.map { "\($0.name) (\($0.dataType.name))" }.joined(separator: ", "))")
         }
@@ -40,19 +40,19 @@ extension ONNXModel {
             throw CLIError("input '\(input.name)' takes \(dims) per sample; the images have \(perSample) values")
         }
         if input.dataType == .uint8 {
-            return [input.name: .uint8(ONNXArray(shape: [n] + dims, scalars: images.scalars))]
+            return [.uint8(ONNXArray(shape: [n] + dims, scalars: images.scalars))]
         }
         let inverse = 1 / scale
         let floats = images.withUnsafeBufferPointer { $0.map { Float($0) * inverse } }
-        return [input.name: .float(try Tensor(shape: Shape([n] + dims), scalars: floats))]
+        return [.float(try Tensor(shape: Shape([n] + dims), scalars: floats))]
     }
 
-    /// The first output as `(n, units)` floats.
-    func firstOutput(_ outputs: [String: ONNXValue]) throws -> Tensor<Float> {
-        guard let name = self.outputs.first?.name, let value = outputs[name] else { throw CLIError("the model produced no output") }
+    /// The first output (of ``run(ordered:)``'s answer) as `(n, units)` floats.
+    func firstOutput(_ outputs: [ONNXValue]) throws -> Tensor<Float> {
+        guard let value = outputs.first else { throw CLIError("the model produced no output") }
         switch value {
         case let .float(t): return t
-        default: throw CLIError("output '\(name)' is \(value.dataType.name), not FLOAT")
+        default: throw CLIError("output '\(self.outputs.first?.name ?? "?")' is \(value.dataType.name), not FLOAT")
         }
     }
 }

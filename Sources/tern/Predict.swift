@@ -33,7 +33,7 @@ struct Predict: ParsableCommand {
     /// An ONNX model fed the images as float pixels divided by `--pixel-scale`.
     func predictONNX(_ model: ONNXModel) throws {
         let samples = try rows(try data.load(), range)
-        try printPredictions(model.firstOutput(model.run(model.imageInputs(samples.images, scale: pixelScale))))
+        try printPredictions(model.firstOutput(model.run(ordered: model.imageInputs(samples.images, scale: pixelScale))))
     }
 
     /// Classes (argmax) and their outputs, per sample of `--range`.

@@ -159,13 +159,11 @@ public final class ONNXExecutor: Sendable {
     ///   wrong element type, rank or fixed dimension, and
     ///   ``ONNXRuntimeError/executionFailed(op:node:reason:)`` when a node fails.
     public func run(_ inputs: [String: ONNXValue]) throws -> [String: ONNXValue] {
-        // Constants stay in `template`; each run holds only what it computes.
-        var values = [ONNXValue?](repeating: nil, count: template.count)
-        let constantSlots = self.constantSlots
+        var ordered: [ONNXValue] = []
+        ordered.reserveCapacity(feeds.count)
         for feed in feeds {
             guard let value = inputs[feed.name] else { throw ONNXRuntimeError.missingInput(name: feed.name) }
-            if !feed.accepts(value) { try Self.check(value, against: feed.info) }
-            values[feed.slot] = value
+            ordered.append(value)
         }
         if inputs.count != feeds.count {
             let known = Set(feeds.map(\.name))
@@ -173,7 +171,29 @@ public final class ONNXExecutor: Sendable {
                 throw ONNXRuntimeError.unknownInput(name: extra)
             }
         }
+        let values = try run(ordered: ordered)
+        var out = [String: ONNXValue](minimumCapacity: results.count)
+        for (index, result) in results.enumerated() { out[result.name] = values[index] }
+        return out
+    }
+
+    /// Runs the graph on one value per graph input, in the graph's input
+    /// order, and returns the graph outputs in the graph's output order
+    /// (no dictionaries: the serving path's form).
+    /// - Throws: as ``run(_:)``; ``ONNXRuntimeError/missingInput(name:)``
+    ///   when fewer values than inputs are given.
+    public func run(ordered inputs: [ONNXValue]) throws -> [ONNXValue] {
+        // Constants stay in `template`; each run holds only what it computes.
+        var values = [ONNXValue?](repeating: nil, count: template.count)
+        let constantSlots = self.constantSlots
+        for (index, feed) in feeds.enumerated() {
+            guard index < inputs.count else { throw ONNXRuntimeError.missingInput(name: feed.name) }
+            let value = inputs[index]
+            if !feed.accepts(value) { try Self.check(value, against: feed.info) }
+            values[feed.slot] = value
+        }
         var args: [ONNXValue?] = []
+        args.reserveCapacity(8)
         for step in steps {
             args.removeAll(keepingCapacity: true)
             for (position, slot) in step.inputs.enumerated() {
@@ -193,12 +213,13 @@ public final class ONNXExecutor: Sendable {
                 if outputs.count < step.outputs.count, let slot = step.outputs[outputs.count] { values[slot] = value }
             }
         }
-        var out = [String: ONNXValue](minimumCapacity: results.count)
+        var out: [ONNXValue] = []
+        out.reserveCapacity(results.count)
         for (name, slot) in results {
             guard let value = slot < constantSlots ? template[slot] : values[slot] else {
                 throw ONNXRuntimeError.undefinedOutput(name: name)
             }
-            out[name] = value
+            out.append(value)
         }
         return out
     }
@@ -231,7 +252,8 @@ public final class ONNXExecutor: Sendable {
                 var results = try inner(&args)
                 guard case var .float(t)? = results.popLast() else { throw ONNXKernelError("Relu input must be FLOAT") }
                 t.withUnsafeMutableBufferPointer { ActivationKernels.relu($0) }
-                return [.float(t)]
+                results.append(.float(t))
+                return results
             }))
         }
         return result

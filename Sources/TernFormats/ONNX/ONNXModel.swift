@@ -41,6 +41,12 @@ public struct ONNXModel: Sendable {
         try executor.run(inputs)
     }
 
+    /// Runs the graph on one value per input in ``inputs`` order; answers
+    /// the outputs in ``outputs`` order.
+    public func run(ordered inputs: [ONNXValue]) throws -> [ONNXValue] {
+        try executor.run(ordered: inputs)
+    }
+
     /// The first dimension of the first input: the batch size of a request
     /// (1 for an input without dimensions).
     public static func batchSize(_ inputs: [String: ONNXValue]) -> Int {
