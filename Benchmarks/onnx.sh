@@ -44,7 +44,7 @@ med = {n: (statistics.median(s for s, _ in v), statistics.median(b for _, b in v
 ns, nb = med["native"]
 labels = {"native": "Tern native (Dense layers)", "exported": "same model, exported to ONNX and imported",
           "gemm": "PyTorch-shaped ONNX MLP (Gemm)", "matmul": "Keras-shaped ONNX MLP (MatMul + Add)"}
-print("| model | single image, median | vs native | batch 10,000 | vs native |")
+print("| model | single image, median | time vs native | batch 10,000 | time vs native |")
 print("|---|---:|---:|---:|---:|")
 for n in ["native", "exported", "gemm", "matmul"]:
     s, b = med[n]
