@@ -103,4 +103,27 @@ import TernFormats
         let (again, _) = try await server.request("POST", "/v2/models/mnist/versions/2/infer", json: Self.body, key: "")
         #expect(again == 200)
     }
+
+    /// An ONNX file through the CLI: `tern models upload`, `tern deploy`, and
+    /// `tern infer` over both protocols give ONNX Runtime's classes.
+    @Test func anONNXModelThroughTheCLI() async throws {
+        defer { try? FileManager.default.removeItem(at: work) }
+        let server = try await start()
+        defer { server.stop() }
+        let fixtures = CLI.root.appendingPathComponent("Tests/TernFormatsTests/Fixtures/onnx")
+        try expectCLI(server, ["models", "upload", "torchmlp", fixtures.appendingPathComponent("mnist_mlp_gemm.onnx").path])
+        try expectCLI(server, ["deploy", "torchmlp", "--version", "1"])
+        let recorded = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("mnist_mlp_gemm_classes.json"))) as? [String: Any]
+        let expected = Array((recorded?["classes"] as? [Int] ?? []).prefix(100))
+        let mnist = CLI.root.deletingLastPathComponent().appendingPathComponent("shared/data/mnist").path
+        for wire in ["v2", "tfserving"] {
+            let reply = try server.cli(["infer", "torchmlp", "--version", "1", "--range", "0:100", "--data", mnist, "--protocol", wire])
+            #expect(reply.status == 0, "\(reply.stderr)")
+            let classes = reply.stdout.split(separator: "\n").compactMap { line -> Int? in
+                guard let r = line.range(of: "class ") else { return nil }
+                return Int(line[r.upperBound...].prefix { $0.isNumber })
+            }
+            #expect(classes == expected, "\(wire)")
+        }
+    }
 }

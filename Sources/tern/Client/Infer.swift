@@ -12,20 +12,32 @@ struct Infer: AsyncParsableCommand {
     @Option var range = "0:5"
     @Option(name: .customLong("protocol"), help: "v2 (KServe) or tfserving.") var wire = "v2"
     @Flag(help: "Print the full output vectors as JSON.") var json = false
+    @Option(help: "Models taking float input (such as ONNX imports): the value pixels are divided by.") var pixelScale = 255.0
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
         let samples = try rows(try data.load(), range)
         let start = try RowRange(parsing: range).lowerBound
-        let pixels = samples.images.scalars.map(Int.init)
-        let perSample = pixels.count / max(samples.count, 1)
         let api = try client.client()
+        // The model's first input, from its V2 metadata: Tern models take UINT8
+        // pixels; a model declaring a float input gets pixels / --pixel-scale.
+        let metadata = try await api.request(.GET, "/v2/models/\(name)" + (version.map { "/versions/\($0)" } ?? "")).json
+        let input = (metadata["inputs"] as? [[String: Any]])?.first ?? [:]
+        let inputName = input["name"] as? String ?? "input"
+        let datatype = input["datatype"] as? String ?? "UINT8"
+        let floats = datatype == "FP32" || datatype == "FP64"
+        let pixels: [Any] = floats ? samples.images.scalars.map { Double($0) / pixelScale } : samples.images.scalars.map { Int($0) }
+        let perSample = pixels.count / max(samples.count, 1)
+        var sampleShape = Array(samples.images.shape.dimensions.dropFirst())
+        if let declared = (input["shape"] as? [Int])?.dropFirst(), !declared.contains(-1), declared.reduce(1, *) == perSample {
+            sampleShape = Array(declared)
+        }
         let rowsOut: [[Double]]
         switch wire {
         case "v2":
             let path = "/v2/models/\(name)" + (version.map { "/versions/\($0)" } ?? "") + "/infer"
-            let body: [String: Any] = ["inputs": [["name": "input", "datatype": "UINT8",
-                                                   "shape": [samples.count] + samples.images.shape.dimensions.dropFirst(), "data": pixels]]]
+            let body: [String: Any] = ["inputs": [["name": inputName, "datatype": floats ? datatype : "UINT8",
+                                                   "shape": [samples.count] + sampleShape, "data": pixels]]]
             let reply = try await api.request(.POST, path, json: body).json
             guard let output = (reply["outputs"] as? [[String: Any]])?.first, let flat = output["data"] as? [NSNumber] else {
                 throw CLIError("the server's reply has no outputs")
