@@ -23,6 +23,32 @@ actor LoadCoordinator {
     }
 }
 
+/// A lock for async code: holders run one at a time, in arrival order.
+/// Alias moves and the unloading of versions they left take it, so a move
+/// back to a version cannot interleave with that version being unloaded.
+actor AsyncLock {
+    private var held = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        if !held {
+            held = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func release() {
+        if waiters.isEmpty { held = false } else { waiters.removeFirst().resume() }
+    }
+}
+
 /// How long an alias swap waits for the old version's running predictions
 /// before unloading it anyway (they keep their own reference to the model,
 /// so they still finish).
@@ -105,6 +131,10 @@ extension ServerServices {
     /// loaded, the alias stays where it was and the error (409) says so.
     /// When the alias is new or its version is not deployed, it just moves.
     func moveAlias(model: String, alias: String, to version: Int, by keyID: String?) async throws -> AliasRecord {
+        try await aliasMoves.withLock { try await moveAliasLocked(model: model, alias: alias, to: version, by: keyID) }
+    }
+
+    private func moveAliasLocked(model: String, alias: String, to version: Int, by keyID: String?) async throws -> AliasRecord {
         let previous = try? await store.alias(model: model, alias: alias).version
         var oldDeployment: BatchingConfiguration?
         if let previous, previous != version {
@@ -146,11 +176,13 @@ extension ServerServices {
                 logger.warning("unloading a version with predictions still running", metadata: ["model": "\(model)", "version": "\(version)"])
             }
         }
-        let pinned = (try? await store.aliases(model: model).contains { $0.version == version }) ?? true
-        guard !pinned else { return }
-        if await runtime.unload(model: model, version: version) {
-            await DeploymentsFile(directory: configuration.dataDirectory).save(runtime)
-            logger.info("model unloaded after alias swap", metadata: ["model": "\(model)", "version": "\(version)"])
+        await aliasMoves.withLock {
+            let pinned = (try? await store.aliases(model: model).contains { $0.version == version }) ?? true
+            guard !pinned else { return }
+            if await runtime.unload(model: model, version: version) {
+                await DeploymentsFile(directory: configuration.dataDirectory).save(runtime)
+                logger.info("model unloaded after alias swap", metadata: ["model": "\(model)", "version": "\(version)"])
+            }
         }
     }
 }

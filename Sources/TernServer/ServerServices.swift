@@ -17,6 +17,8 @@ public struct ServerServices: Sendable {
     let aliases = AliasCache()
     /// Loads in progress, shared by the requests that wait for them.
     let loads = LoadCoordinator()
+    /// Serialises alias moves with the unloading of the versions they leave.
+    let aliasMoves = AsyncLock()
 
     public init(configuration: ServerConfiguration, store: any RegistryStore, artifacts: ArtifactStore,
                 runtime: ModelRuntime, jobs: JobRunner, logger: Logger, metrics: ServerMetrics = ServerMetrics()) {
