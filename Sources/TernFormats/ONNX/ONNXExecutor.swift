@@ -282,7 +282,7 @@ public final class ONNXExecutor: Sendable {
             self.info = info
             self.name = info.name
             self.slot = slot
-            self.dims = info.shape?.map { if case let .fixed(n) = $0 { n } else { -1 } }
+            self.dims = info.dimensions
         }
 
         /// Whether `value` matches the declaration (the detailed check

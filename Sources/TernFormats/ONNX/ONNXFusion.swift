@@ -7,8 +7,8 @@ import TernTensor
 /// - `MatMul(X, W) → Add(·, b)` with a constant matrix W and a constant bias
 ///   row b (Keras / tf2onnx dense layers): the bias is written into the
 ///   output first and the product accumulated onto it, as Gemm does.
-/// - `Cast(UINT8 → FLOAT) → Mul(·, s) [→ Add(·, o)]` with constant scalars
-///   (pixel rescaling, as Tern's own exports write it): one pass.
+/// - `Cast(→ FLOAT) → Mul(·, s) [→ Add(·, o)]` with constant rank-0
+///   scalars (pixel rescaling, as Tern's own exports write it): one pass.
 ///
 /// An intermediate read by anything else, or a graph output, blocks the
 /// fusion, so the values every remaining step sees are unchanged.
@@ -48,11 +48,11 @@ extension ONNXExecutor {
             }
             if node.opType == "Cast", let cast = node.outputs.first, case .int(Int64(ONNXDataType.float.rawValue))? = node.attributes["to"],
                let j = soleReader(of: cast, after: i), prepared[j].node.opType == "Mul",
-               let scale = constantOperand(prepared[j].node, other: cast), scale.count == 1, scale.rank == 0 || scale.shape == [1] {
+               let scale = constantOperand(prepared[j].node, other: cast), scale.rank == 0 {
                 var last = j
                 var offset: Float = 0
                 if let scaled = prepared[j].node.outputs.first, let k = soleReader(of: scaled, after: j), prepared[k].node.opType == "Add",
-                   let shift = constantOperand(prepared[k].node, other: scaled), shift.count == 1, shift.rank == 0 || shift.shape == [1] {
+                   let shift = constantOperand(prepared[k].node, other: scaled), shift.rank == 0 {
                     offset = shift[flat: 0]
                     last = k
                 }
@@ -60,11 +60,7 @@ extension ONNXExecutor {
                 absorbed.insert(last)
                 var fused = node
                 fused.outputs = prepared[last].node.outputs
-                result.append((fused, castScale(scale[flat: 0], offset, fallback: entry.kernel, multiply: prepared[j].kernel,
-                                                add: last == j ? nil : prepared[last].kernel,
-                                                scaleOperand: prepared[j].node.inputs.firstIndex(of: cast) ?? 0,
-                                                addOperand: last == j ? 0 : (prepared[last].node.inputs.firstIndex(of: prepared[j].node.outputs[0]) ?? 0),
-                                                scaleValue: scale, offsetValue: last == j ? nil : constantOperand(prepared[last].node, other: prepared[j].node.outputs[0]))))
+                result.append((fused, castScale(scale[flat: 0], offset)))
                 continue
             }
             result.append(entry)
@@ -87,31 +83,26 @@ extension ONNXExecutor {
         }
     }
 
-    /// `Float(x) · scale + offset` in one pass for UINT8 inputs; other
-    /// element types run the original Cast, Mul and Add kernels in turn.
-    static func castScale(_ scale: Float, _ offset: Float, fallback cast: @escaping ONNXKernel, multiply: @escaping ONNXKernel,
-                          add: ONNXKernel?, scaleOperand: Int, addOperand: Int,
-                          scaleValue: Tensor<Float>, offsetValue: Tensor<Float>?) -> ONNXKernel {
+    /// `Float(x) · scale + offset` in one pass (scalar operands, so their
+    /// order in the Mul and Add does not change the values). UINT8 inputs
+    /// convert on the way; other types convert first, as Cast does.
+    static func castScale(_ scale: Float, _ offset: Float) -> ONNXKernel {
         { inputs in
-            let first = inputs[0].take()
-            if case let .uint8(x)? = first {
-                var out = Tensor<Float>(uninitialized: Shape(x.shape))
+            let value = try input(inputs, 0, "input")
+            inputs[0] = nil
+            var out: Tensor<Float>
+            if case let .uint8(x) = value {
+                out = Tensor<Float>(uninitialized: Shape(x.shape))
                 out.withUnsafeMutableBufferPointer { dst in
                     x.scalars.withUnsafeBufferPointer { src in
                         for i in 0..<min(src.count, dst.count) { dst[i] = Float(src[i]) * scale + offset }
                     }
                 }
-                return [.float(out)]
+            } else {
+                out = ONNXOps.convert(value, to: .float).floatTensor!
+                out.withUnsafeMutableBufferPointer { x in for i in x.indices { x[i] = x[i] * scale + offset } }
             }
-            inputs[0] = first
-            var value = try cast(&inputs)[0]
-            var args: [ONNXValue?] = scaleOperand == 0 ? [value, .float(scaleValue)] : [.float(scaleValue), value]
-            value = try multiply(&args)[0]
-            if let add, let offsetValue {
-                args = addOperand == 0 ? [value, .float(offsetValue)] : [.float(offsetValue), value]
-                value = try add(&args)[0]
-            }
-            return [value]
+            return [.float(out)]
         }
     }
 }

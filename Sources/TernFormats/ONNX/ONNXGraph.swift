@@ -128,6 +128,15 @@ public struct ONNXValueInfo: Sendable, Equatable {
         self.dataType = dataType
         self.shape = shape
     }
+
+    /// The declared dimensions with -1 for each symbolic one (nil when no
+    /// shape is declared), as V2 metadata writes them.
+    public var dimensions: [Int]? {
+        shape?.map { dim in
+            if case let .fixed(n) = dim { return n }
+            return -1
+        }
+    }
 }
 
 /// A whole model: the main graph and the operator-set version it targets.

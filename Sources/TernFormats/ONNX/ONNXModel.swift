@@ -58,11 +58,8 @@ public struct ONNXModel: Sendable {
     public func zeroInputs() -> [String: ONNXValue]? {
         var values: [String: ONNXValue] = [:]
         for input in inputs {
-            guard let dims = input.shape else { return nil }
-            let shape = dims.map { dim -> Int in
-                if case let .fixed(n) = dim { return n }
-                return 1
-            }
+            guard let dims = input.dimensions else { return nil }
+            let shape = dims.map { $0 < 0 ? 1 : $0 }
             let count = shape.reduce(1, *)
             switch input.dataType {
             case .float: values[input.name] = .float(Tensor(zeros: Shape(shape)))
