@@ -280,9 +280,7 @@ private func inferONNX(_ request: V2InferBody, _ loaded: LoadedModel, _ services
 /// Runs an ONNX model through the runtime's limiter; inputs the graph
 /// refuses at run time (a shape its operators cannot take) are 400s.
 private func predictONNX(_ loaded: LoadedModel, _ inputs: [String: ONNXValue], _ services: ServerServices) async throws -> [String: ONNXValue] {
-    guard loaded.ready else {
-        throw APIError(.serviceUnavailable, "model '\(loaded.model)' version \(loaded.version) is not ready", headers: [.retryAfter: "1"])
-    }
+    try requireReady(loaded)
     do {
         return try await services.runtime.predict(loaded, onnx: inputs)
     } catch let error as ONNXRuntimeError {
@@ -293,11 +291,16 @@ private func predictONNX(_ loaded: LoadedModel, _ inputs: [String: ONNXValue], _
 /// Runs the model through the runtime's limiter (an empty batch answers
 /// an empty output without running it).
 private func predict(_ loaded: LoadedModel, _ input: ModelInput, batch: Int, _ services: ServerServices) async throws -> Tensor<Float> {
+    try requireReady(loaded)
+    if batch == 0 { return Tensor(zeros: [0, loaded.outputUnits]) }
+    return try await services.runtime.predict(loaded, input)
+}
+
+/// 503 with `Retry-After` unless the version accepts predictions.
+private func requireReady(_ loaded: LoadedModel) throws {
     guard loaded.ready else {
         throw APIError(.serviceUnavailable, "model '\(loaded.model)' version \(loaded.version) is not ready", headers: [.retryAfter: "1"])
     }
-    if batch == 0 { return Tensor(zeros: [0, loaded.outputUnits]) }
-    return try await services.runtime.predict(loaded, input)
 }
 
 /// A JSON response.

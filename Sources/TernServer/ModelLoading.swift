@@ -71,12 +71,8 @@ extension ServerServices {
             }
             do {
                 return try await runtime.load(model: model, version: version, artifact: artifact, batching: batching)
-            } catch let error as FormatError {
-                throw APIError(.conflict, "model '\(model)' version \(version) cannot be loaded: \(error.description)")
-            } catch let error as ONNXError {
-                throw APIError(.conflict, "model '\(model)' version \(version) cannot be loaded: \(error.description)")
-            } catch let error as ONNXRuntimeError {
-                throw APIError(.conflict, "model '\(model)' version \(version) cannot be loaded: \(error.description)")
+            } catch let error where error is FormatError || error is ONNXError || error is ONNXRuntimeError {
+                throw APIError(.conflict, "model '\(model)' version \(version) cannot be loaded: \(error)")
             }
         }
     }

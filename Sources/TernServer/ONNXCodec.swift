@@ -84,7 +84,8 @@ enum ONNXCodec {
             throw V2Codec.bad("input '\(info.name)' is \(declared.rawValue), got '\(typeName.prefix(32))'")
         }
         let binarySize = try V2Binary.declaredSize(tensor["parameters"], field: "\(field).parameters")
-        let shape = try readShape(tensor["shape"], field: field, maxElements: binarySize == nil ? maxElements : .max)
+        let shape = try V2Codec.readShape(tensor["shape"], field: field, allowScalar: true,
+                                          maxElements: binarySize == nil ? maxElements : .max)
         try checkShape(shape, info: info, field: field)
         let count = shape.reduce(1, *)
         let values: [Double]
@@ -92,21 +93,7 @@ enum ONNXCodec {
             let bytes = try V2Binary.section(binarySize, hasData: tensor["data"] != nil, binary: &binary, field: field)
             try V2Binary.checkSize(binarySize, count: count, datatype: declared, shape: shape, field: field)
             guard count <= maxElements else { throw TensorJSON.tooMany(maxElements) }
-            if declared == .FP32 {
-                var out = Tensor<Float>(uninitialized: Shape(shape))
-                var invalid: Int?
-                out.withUnsafeMutableBufferPointer { dst in
-                    bytes.withUnsafeReadableBytes { src in
-                        for i in 0..<count {
-                            let v = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-                            guard v.isFinite else { invalid = i; return }
-                            dst[i] = v
-                        }
-                    }
-                }
-                if let invalid { throw V2Codec.bad("'\(field)' element \(invalid) is not a finite number") }
-                return .float(out)
-            }
+            if declared == .FP32 { return .float(try V2Binary.floats(bytes, shape: Shape(shape), field: field)) }
             if declared == .INT64 {
                 let ints: [Int64] = bytes.withUnsafeReadableBytes { src in
                     (0..<count).map { Int64(littleEndian: src.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
@@ -141,37 +128,13 @@ enum ONNXCodec {
         }
     }
 
-    private static func readShape(_ value: JSONValue?, field: String, maxElements: Int) throws -> [Int] {
-        let dims: [Double]
-        switch value {
-        case let .numbers(list)?: dims = list
-        default: throw V2Codec.bad("'\(field).shape' must be a list of integers")
-        }
-        var shape: [Int] = []
-        var total = 1
-        for d in dims {
-            guard d.isFinite, d.rounded(.towardZero) == d, d >= 0, d <= Double(Int.max / 2) else {
-                throw V2Codec.bad("'\(field).shape' must hold non-negative integers")
-            }
-            let (product, overflow) = total.multipliedReportingOverflow(by: Int(d))
-            guard !overflow else { throw V2Codec.bad("'\(field).shape' element count overflows") }
-            total = product
-            shape.append(Int(d))
-        }
-        guard total <= maxElements else { throw TensorJSON.tooMany(maxElements) }
-        return shape
-    }
-
     private static func checkShape(_ shape: [Int], info: ONNXValueInfo, field: String) throws {
-        guard let declared = info.shape else { return }
-        let text = "[" + declared.map { if case let .fixed(n) = $0 { return String(n) } else { return "-1" } }.joined(separator: ", ") + "]"
+        guard let declared = info.dimensions else { return }
         guard shape.count == declared.count else {
-            throw V2Codec.bad("input '\(info.name)' has shape \(text); '\(field).shape' \(shape) has rank \(shape.count)")
+            throw V2Codec.bad("input '\(info.name)' has shape \(declared); '\(field).shape' \(shape) has rank \(shape.count)")
         }
-        for (dim, given) in zip(declared, shape) {
-            if case let .fixed(n) = dim, n != given {
-                throw V2Codec.bad("input '\(info.name)' has shape \(text); '\(field).shape' is \(shape)")
-            }
+        for (want, given) in zip(declared, shape) where want >= 0 && want != given {
+            throw V2Codec.bad("input '\(info.name)' has shape \(declared); '\(field).shape' is \(shape)")
         }
     }
 
@@ -188,9 +151,8 @@ enum ONNXCodec {
 
     static func metadata(_ loaded: LoadedModel, _ model: ONNXModel, versions: [Int]) -> JSONValue {
         func describe(_ info: ONNXValueInfo) -> JSONValue {
-            let shape: [Int] = info.shape?.map { if case let .fixed(n) = $0 { return n } else { return -1 } } ?? []
-            return .object(["name": .string(info.name), "datatype": .string(info.dataType.v2Name),
-                            "shape": .array(shape.map { .int(Int64($0)) })])
+            .object(["name": .string(info.name), "datatype": .string(info.dataType.v2Name),
+                     "shape": .array((info.dimensions ?? []).map { .int(Int64($0)) })])
         }
         return .object([
             "name": .string(loaded.model),
@@ -254,9 +216,9 @@ enum ONNXCodec {
         let data = try TensorJSON.flatten(tensorValue, field: field, kind: type == .BOOL ? .booleans : .numbers, limit: maxElements)
         try V2Codec.checkValues(data.values, datatype: type, field: field)
         var shape = data.nestedShape
-        if let declared = info.shape, shape.count != declared.count, let batch = shape.first {
+        if let declared = info.dimensions, shape.count != declared.count, let batch = shape.first {
             // Flat samples: reshape to the declared per-sample dimensions.
-            let sample = declared.dropFirst().map { if case let .fixed(n) = $0 { return n } else { return -1 } }
+            let sample = Array(declared.dropFirst())
             guard !sample.contains(-1), batch > 0, sample.reduce(1, *) * batch == data.values.count else {
                 throw V2Codec.bad("'\(field)' has shape \(shape); input '\(info.name)' has \(declared.count) dimensions")
             }
@@ -264,6 +226,23 @@ enum ONNXCodec {
         }
         try checkShape(shape, info: info, field: field)
         return ([info.name: value(data.values, type: info.dataType, shape: shape)], columnar)
+    }
+
+    /// TF Serving's signature of an ONNX model: every input and output with
+    /// its dtype (`DT_FLOAT`, `DT_INT64`, ...) and dimensions (-1 when symbolic).
+    static func tfSignature(_ model: ONNXModel) -> JSONValue {
+        func info(_ value: ONNXValueInfo) -> (String, JSONValue) {
+            (value.name, .object([
+                "dtype": .string("DT_" + (value.dataType == .float ? "FLOAT" : value.dataType.name)),
+                "tensor_shape": .object(["dim": .array((value.dimensions ?? []).map { .object(["size": .string(String($0))]) })]),
+                "name": .string(value.name),
+            ]))
+        }
+        return .object([
+            "inputs": .object(Dictionary(uniqueKeysWithValues: model.inputs.map(info))),
+            "outputs": .object(Dictionary(uniqueKeysWithValues: model.outputs.map(info))),
+            "method_name": .string("tensorflow/serving/predict"),
+        ])
     }
 
     /// TF Serving's answer: per-sample values of the single output, or per

@@ -121,20 +121,7 @@ enum TFServingCodec {
                 "method_name": .string("tensorflow/serving/predict"),
             ])
         } else {
-            let model = loaded.onnxModel!
-            func info(_ value: ONNXValueInfo) -> (String, JSONValue) {
-                let shape: [Int] = value.shape?.map { (dim: ONNXDimension) -> Int in if case let .fixed(n) = dim { return n } else { return -1 } } ?? []
-                return (value.name, .object([
-                    "dtype": .string("DT_" + (value.dataType == .float ? "FLOAT" : value.dataType.name)),
-                    "tensor_shape": .object(["dim": .array(shape.map { (n: Int) -> JSONValue in .object(["size": .string(String(n))]) })]),
-                    "name": .string(value.name),
-                ]))
-            }
-            signature = .object([
-                "inputs": .object(Dictionary(uniqueKeysWithValues: model.inputs.map(info))),
-                "outputs": .object(Dictionary(uniqueKeysWithValues: model.outputs.map(info))),
-                "method_name": .string("tensorflow/serving/predict"),
-            ])
+            signature = ONNXCodec.tfSignature(loaded.onnxModel!)
         }
         return .object([
             "model_spec": .object([

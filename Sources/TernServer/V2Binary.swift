@@ -137,27 +137,32 @@ enum V2Binary {
             }
             return .uint8(tensor)
         }
-        if datatype == .FP32 {
-            var tensor = Tensor<Float>(uninitialized: shape)
-            var invalid: Int?
-            if count > 0 {
-                tensor.withUnsafeMutableBufferPointer { dst in
-                    bytes.withUnsafeReadableBytes { src in
-                        for i in 0..<count {
-                            let value = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-                            guard value.isFinite else { invalid = i; return }
-                            dst[i] = value
-                        }
-                    }
-                }
-            }
-            if let invalid { throw V2Codec.bad("'\(field)' element \(invalid) is not a finite number") }
-            return .float32(tensor)
-        }
+        if datatype == .FP32 { return .float32(try floats(bytes, shape: shape, field: field)) }
         let values = try doubles(bytes, datatype: datatype, field: field)
         try V2Codec.checkValues(values, datatype: datatype, field: field)
         let integral = datatype == .BOOL || datatype.integerRange != nil
         return try TensorJSON.modelInput(values, batch: batch, model: model, preferBytes: integral, field: field)
+    }
+
+    /// An FP32 section (already checked to hold `shape`'s elements) as a
+    /// tensor, refusing NaN and infinities.
+    static func floats(_ bytes: ByteBuffer, shape: Shape, field: String) throws -> Tensor<Float> {
+        var tensor = Tensor<Float>(uninitialized: shape)
+        let count = shape.count
+        var invalid: Int?
+        if count > 0 {
+            tensor.withUnsafeMutableBufferPointer { dst in
+                bytes.withUnsafeReadableBytes { src in
+                    for i in 0..<count {
+                        let value = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                        guard value.isFinite else { invalid = i; return }
+                        dst[i] = value
+                    }
+                }
+            }
+        }
+        if let invalid { throw V2Codec.bad("'\(field)' element \(invalid) is not a finite number") }
+        return tensor
     }
 
     /// The elements of a fixed-size numeric section as doubles (BOOL must

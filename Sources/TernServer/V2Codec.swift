@@ -113,20 +113,23 @@ enum V2Codec {
         return V2InferRequest(id: id, input: input, batch: shape[0])
     }
 
-    /// `shape`: non-negative integers with a batch dimension first and an
-    /// overflow-checked product within the element limit.
-    static func readShape(_ value: JSONValue?, maxElements: Int) throws -> [Int] {
-        guard case let .numbers(dims)? = value else { throw bad("'inputs[0].shape' must be a list of integers") }
-        guard !dims.isEmpty else { throw bad("'inputs[0].shape' needs at least the batch dimension") }
+    /// `shape`: non-negative integers with an overflow-checked product
+    /// within the element limit, and (unless `allowScalar`) at least the
+    /// batch dimension.
+    /// - Parameter field: the tensor's name in messages (`inputs[0]`).
+    static func readShape(_ value: JSONValue?, field: String = "inputs[0]", allowScalar: Bool = false,
+                          maxElements: Int) throws -> [Int] {
+        guard case let .numbers(dims)? = value else { throw bad("'\(field).shape' must be a list of integers") }
+        guard allowScalar || !dims.isEmpty else { throw bad("'\(field).shape' needs at least the batch dimension") }
         var shape: [Int] = []
         var total = 1
         for d in dims {
-            guard d.rounded(.towardZero) == d, d.isFinite else { throw bad("'inputs[0].shape' must hold integers") }
-            guard d >= 0 else { throw bad("'inputs[0].shape' has a negative dimension") }
-            guard d <= Double(Int.max / 2) else { throw bad("'inputs[0].shape' element count overflows") }
+            guard d.rounded(.towardZero) == d, d.isFinite else { throw bad("'\(field).shape' must hold integers") }
+            guard d >= 0 else { throw bad("'\(field).shape' has a negative dimension") }
+            guard d <= Double(Int.max / 2) else { throw bad("'\(field).shape' element count overflows") }
             let dim = Int(d)
             let (product, overflow) = total.multipliedReportingOverflow(by: dim)
-            guard !overflow else { throw bad("'inputs[0].shape' element count overflows") }
+            guard !overflow else { throw bad("'\(field).shape' element count overflows") }
             total = product
             shape.append(dim)
         }
