@@ -4,6 +4,7 @@ import TernTensor
 import TernNN
 import TernData
 import TernFormats
+import TernServing
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,65 +58,45 @@ struct BenchPredict: ParsableCommand {
     func run() throws {
         if let threads { ComputeThreads.maximum = threads }
         let images = try data.load()
-        if let path = self.model, case let .onnx(onnx) = try AnyModelFile(path: path) {
-            try benchONNX(onnx, images)
+        let tiled = try images.tiled(times: (batch + images.count - 1) / images.count).images.slice(rows: 0..<batch)
+        let singleImages = (0..<min(1000, images.count)).map { images.images.slice(rows: $0..<($0 + 1)) }
+        if let path = self.model, case let .onnx(onnx) = try ServableModel(path: path) {
+            // Inputs converted before timing, as a client sends them.
+            let singles = try singleImages.map { try onnx.imageInputs($0, scale: pixelScale) }
+            let big = try onnx.imageInputs(tiled, scale: pixelScale)
+            try measure(label: " (ONNX)", single: { try onnx.firstOutput(onnx.run(ordered: singles[$0 % singles.count])) },
+                        batch: { try onnx.firstOutput(onnx.run(ordered: big)) })
             return
         }
         let model = try self.model.map(loadModel) ?? TernModel(spec: readSpec(spec))
-        let clock = ContinuousClock()
-        let singles = (0..<min(1000, images.count)).map { images.images.slice(rows: $0..<($0 + 1)) }
-        var latencies: [Double] = []
-        latencies.reserveCapacity(iterations)
-        var sink: Float = 0
-        for i in 0..<(iterations + 1000) {
-            let start = clock.now
-            let out = try model.predict(singles[i % singles.count])
-            let d = clock.now - start
-            sink += out[flat: 0]
-            if i >= 1000 { latencies.append(seconds(d)) }
-        }
-        print(String(format: "single image: median %.2f us, p99 %.2f us", median(latencies) * 1e6, percentile(latencies, 0.99) * 1e6))
-        let big = try images.tiled(times: (batch + images.count - 1) / images.count).images.slice(rows: 0..<batch)
-        var rates: [Double] = []
-        for _ in 0..<12 {
-            let start = clock.now
-            let out = try model.predict(big)
-            rates.append(Double(batch) / seconds(clock.now - start))
-            sink += out[flat: 0]
-        }
-        rates.removeFirst(2)
-        print(String(format: "batch %d: median %.0f images/s (%d thread(s))", batch, median(rates), ComputeThreads.maximum))
-        if sink.isNaN { print("(non-finite outputs)") }
+        try measure(label: "", single: { try model.predict(singleImages[$0 % singleImages.count]) }, batch: { try model.predict(tiled) })
     }
-}
 
-extension BenchPredict {
-    /// The same measurements on an imported ONNX graph, fed float pixels
-    /// (converted before timing, as a client sends them).
-    func benchONNX(_ model: ONNXModel, _ images: LabeledImages) throws {
+    /// Times `single` (the i-th single-image prediction; 1,000 warm-up
+    /// calls, then `iterations` timed) and `batch` (12 runs, the first 2
+    /// dropped), and prints the medians.
+    func measure(label: String, single: (Int) throws -> Tensor<Float>, batch run: () throws -> Tensor<Float>) throws {
         let clock = ContinuousClock()
-        let singles = try (0..<min(1000, images.count)).map { try model.imageInputs(images.images.slice(rows: $0..<($0 + 1)), scale: pixelScale) }
         var latencies: [Double] = []
         latencies.reserveCapacity(iterations)
         var sink: Float = 0
         for i in 0..<(iterations + 1000) {
             let start = clock.now
-            let out = try model.firstOutput(model.run(ordered: singles[i % singles.count]))
+            let out = try single(i)
             let d = clock.now - start
             sink += out[flat: 0]
             if i >= 1000 { latencies.append(seconds(d)) }
         }
-        print(String(format: "single image: median %.2f us, p99 %.2f us (ONNX)", median(latencies) * 1e6, percentile(latencies, 0.99) * 1e6))
-        let big = try model.imageInputs(images.tiled(times: (batch + images.count - 1) / images.count).images.slice(rows: 0..<batch), scale: pixelScale)
+        print(String(format: "single image: median %.2f us, p99 %.2f us%@", median(latencies) * 1e6, percentile(latencies, 0.99) * 1e6, label))
         var rates: [Double] = []
         for _ in 0..<12 {
             let start = clock.now
-            let out = try model.firstOutput(model.run(ordered: big))
+            let out = try run()
             rates.append(Double(batch) / seconds(clock.now - start))
             sink += out[flat: 0]
         }
         rates.removeFirst(2)
-        print(String(format: "batch %d: median %.0f images/s (%d thread(s), ONNX)", batch, median(rates), ComputeThreads.maximum))
+        print(String(format: "batch %d: median %.0f images/s (%d thread(s))%@", batch, median(rates), ComputeThreads.maximum, label))
         if sink.isNaN { print("(non-finite outputs)") }
     }
 }

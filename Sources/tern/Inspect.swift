@@ -3,6 +3,7 @@ import Foundation
 import TernNN
 import TernTensor
 import TernFormats
+import TernServing
 import TernData
 
 struct Inspect: ParsableCommand {
@@ -13,7 +14,7 @@ struct Inspect: ParsableCommand {
     @Argument(help: "The model artifact.") var model: String
 
     func run() throws {
-        if case let .onnx(onnx) = try AnyModelFile(path: self.model) {
+        if case let .onnx(onnx) = try ServableModel(path: self.model) {
             print(onnxSummary(onnx))
             return
         }

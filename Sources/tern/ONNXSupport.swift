@@ -1,22 +1,22 @@
 import ArgumentParser
 import Foundation
 import TernFormats
+import TernServing
 import TernTensor
 
-/// Reads a model file: an ONNX graph or a Tern artifact, by content.
-enum AnyModelFile {
-    case tern(TernModel)
-    case onnx(ONNXModel)
-
+extension ServableModel {
+    /// Reads a model file: a `.tern` or `.onnx` extension decides its
+    /// format; otherwise its content does (``ServableModel/init(artifact:)``).
     init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError("model file '\(URL(fileURLWithPath: path).lastPathComponent)' not found")
         }
         let bytes = [UInt8](data)
-        // The extension decides when it names a format; otherwise the content does.
-        let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
-        let onnx = ext == "onnx" || (ext != "tern" && ONNXModel.isONNX(bytes))
-        self = onnx ? .onnx(try ONNXModel(bytes: bytes)) : .tern(try TernModel(artifact: bytes))
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "onnx": self = .onnx(try ONNXModel(bytes: bytes))
+        case "tern": self = .tern(try TernModel(artifact: bytes))
+        default: try self.init(artifact: bytes)
+        }
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import TernTensor
 import TernData
 import TernFormats
+import TernServing
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,27 +19,26 @@ struct Predict: ParsableCommand {
     @Option(help: "ONNX models: the value pixels are divided by before they are fed (float input).") var pixelScale: Float = 255
 
     func run() throws {
-        if case let .onnx(onnx) = try AnyModelFile(path: self.model) {
-            try predictONNX(onnx)
-            return
+        let outputs: Tensor<Float>
+        let samples: LabeledImages
+        switch try ServableModel(path: self.model) {
+        case let .onnx(onnx):
+            // Float inputs get the pixels divided by `--pixel-scale`.
+            samples = try rows(try data.load(), range)
+            outputs = try onnx.firstOutput(onnx.run(ordered: onnx.imageInputs(samples.images, scale: pixelScale)))
+        case let .tern(model):
+            if model.tabular != nil {
+                try predictTable(model)
+                return
+            }
+            samples = try rows(try data.load(), range)
+            outputs = try model.predict(samples.images)
         }
-        let model = try loadModel(self.model)
-        if model.tabular != nil {
-            try predictTable(model)
-            return
-        }
-        try printPredictions(try model.predict(try rows(try data.load(), range).images))
-    }
-
-    /// An ONNX model fed the images as float pixels divided by `--pixel-scale`.
-    func predictONNX(_ model: ONNXModel) throws {
-        let samples = try rows(try data.load(), range)
-        try printPredictions(model.firstOutput(model.run(ordered: model.imageInputs(samples.images, scale: pixelScale))))
+        try printPredictions(outputs, samples)
     }
 
     /// Classes (argmax) and their outputs, per sample of `--range`.
-    func printPredictions(_ outputs: Tensor<Float>) throws {
-        let samples = try rows(try data.load(), range)
+    func printPredictions(_ outputs: Tensor<Float>, _ samples: LabeledImages) throws {
         let start = try rowStart(range)
         let width = outputs.count / max(samples.count, 1)
         let values = outputs.scalars
