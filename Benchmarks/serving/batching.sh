@@ -15,26 +15,18 @@ CONNECTIONS=${CONNECTIONS:-64}
 BATCHING=${BATCHING:-200 32}
 PYTHON=${PYTHON:-python3}
 data=${TERN_DATA_DIR:-../shared/data}/mnist
-[ "${SKIP_BUILD:-0}" = 1 ] || swift build -c release --product tern >/dev/null
-tern=${TERN_BIN:-.build/release/tern}
+. "$here/lib.sh"
+tern_binary
 work=$(mktemp -d)
 server=
 cleanup() { [ -z "$server" ] || { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; }; rm -rf "$work"; }
 trap cleanup EXIT
 "$tern" train Examples/mnist-mlp.json --data "$data" --train 0:8000 --epochs 1 --quiet --output "$work/m.tern" >/dev/null
 "$PYTHON" "$here/make_bodies.py" "$work/bodies" --data "$data" --index 0 >/dev/null
-port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export TERN_SERVER=http://127.0.0.1:$port
-export TERN_API_KEY=$("$tern" keys create --local --data-dir "$work/home" --scope admin --print-only)
-"$tern" serve --data-dir "$work/home" --host 127.0.0.1 --port "$port" --allow-anonymous-predict >"$work/log" 2>&1 &
-server=$!
-for _ in $(seq 300); do curl -sf "$TERN_SERVER/v2/health/ready" >/dev/null && break; sleep 0.1; done
+start_tern "$work/home" "$work/log"
+server=$tern_pid
 read -r delay size <<<"$BATCHING"
-for name in plain batched; do
-    curl -sf -o /dev/null -H "Authorization: Bearer $TERN_API_KEY" -H 'Content-Type: application/json' \
-        -d "{\"name\": \"$name\"}" "$TERN_SERVER/api/v1/models"
-    "$tern" models upload "$name" "$work/m.tern" >/dev/null
-done
+for name in plain batched; do create_model "$name" "$work/m.tern"; done
 "$tern" deploy plain --version 1 >/dev/null
 "$tern" deploy batched --version 1 --max-queue-delay-us "$delay" --max-batch-size "$size" >/dev/null
 export BODY_FILE=$work/bodies/v2.json CONTENT_TYPE=application/json HEADER_LENGTH=

@@ -41,12 +41,8 @@ BATCHING=${BATCHING-200 32}
 data=${TERN_DATA_DIR:-../shared/data}/mnist
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
-if [ -n "${TERN_BIN:-}" ]; then
-    tern=$TERN_BIN
-else
-    [ "${SKIP_BUILD:-0}" = 1 ] || swift build -c release --product tern >/dev/null
-    tern=$root/.build/release/tern
-fi
+. "$here/lib.sh"
+tern_binary
 
 work=$(mktemp -d)
 results=${RESULTS:-$work/results}
@@ -67,11 +63,6 @@ stop() {
 }
 trap cleanup EXIT
 
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_ready() { # url seconds
-    for _ in $(seq $(($2 * 10))); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done
-    echo "server at $1 did not become ready" >&2; return 1
-}
 # VmRSS (kB) of a process and all its descendants (uvicorn's workers).
 tree() { echo "$1"; local c; for c in $(pgrep -P "$1" || true); do tree "$c"; done; }
 rss_kb() {
@@ -124,26 +115,16 @@ binlen=$(cat "$bodies/v2.bin.len")
 
 echo "== tern serve"
 home=$work/home
-port=$(free_port)
-export TERN_SERVER=http://127.0.0.1:$port
-export TERN_API_KEY=$("$tern" keys create --local --data-dir "$home" --scope admin --print-only)
 # Anonymous predict: no key header in the load, as the peer has none.
-"$tern" serve --data-dir "$home" --host 127.0.0.1 --port "$port" --allow-anonymous-predict >"$results/tern-server.log" 2>&1 &
-tern_pid=$!
+start_tern "$home" "$results/tern-server.log"
 pids+=("$tern_pid")
-wait_ready "$TERN_SERVER/v2/health/ready" 30
-# The CLI has no `models create`: the registry entry comes from the API.
-curl -sf -o /dev/null -H "Authorization: Bearer $TERN_API_KEY" -H 'Content-Type: application/json' \
-    -d '{"name": "mnist"}' "$TERN_SERVER/api/v1/models"
-"$tern" models upload mnist "$work/mnist.tern" >/dev/null
+create_model mnist "$work/mnist.tern"
 "$tern" models alias mnist production 1 >/dev/null
 "$tern" deploy mnist --alias production >/dev/null
 v2_url=$TERN_SERVER/v2/models/mnist/infer
 if [ -n "$BATCHING" ]; then
     read -r batch_delay batch_size <<<"$BATCHING"
-    curl -sf -o /dev/null -H "Authorization: Bearer $TERN_API_KEY" -H 'Content-Type: application/json' \
-        -d '{"name": "mnist-batched"}' "$TERN_SERVER/api/v1/models"
-    "$tern" models upload mnist-batched "$work/mnist.tern" >/dev/null
+    create_model mnist-batched "$work/mnist.tern"
     "$tern" deploy mnist-batched --version 1 --max-queue-delay-us "$batch_delay" --max-batch-size "$batch_size" >/dev/null
     batched_url=$TERN_SERVER/v2/models/mnist-batched/versions/1/infer
 fi

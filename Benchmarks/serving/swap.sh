@@ -24,12 +24,8 @@ PYTHON=${PYTHON:-python3}
 data=${TERN_DATA_DIR:-../shared/data}/mnist
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
-if [ -n "${TERN_BIN:-}" ]; then
-    tern=$TERN_BIN
-else
-    [ "${SKIP_BUILD:-0}" = 1 ] || swift build -c release --product tern >/dev/null
-    tern=$root/.build/release/tern
-fi
+. "$here/lib.sh"
+tern_binary
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -38,7 +34,6 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
 
@@ -49,17 +44,10 @@ for seed in 1 2; do
 done
 "$PYTHON" "$here/make_bodies.py" "$work/bodies" --data "$data" --index 0 >/dev/null
 
-port=$(free_port)
-export TERN_SERVER=http://127.0.0.1:$port
-export TERN_API_KEY=$("$tern" keys create --local --data-dir "$work/home" --scope admin --print-only)
-"$tern" serve --data-dir "$work/home" --host 127.0.0.1 --port "$port" --allow-anonymous-predict >"$work/server.log" 2>&1 &
-server=$!
+start_tern "$work/home" "$work/server.log"
+server=$tern_pid
 pids+=("$server")
-for _ in $(seq 300); do curl -sf "$TERN_SERVER/v2/health/ready" >/dev/null && break; sleep 0.1; done
-curl -sf -o /dev/null -H "Authorization: Bearer $TERN_API_KEY" -H 'Content-Type: application/json' \
-    -d '{"name": "mnist"}' "$TERN_SERVER/api/v1/models"
-"$tern" models upload mnist "$work/v1.tern" >/dev/null
-"$tern" models upload mnist "$work/v2.tern" >/dev/null
+create_model mnist "$work/v1.tern" "$work/v2.tern"
 "$tern" models alias mnist production 1 >/dev/null
 batching=()
 if [ -n "$BATCHING" ]; then read -r d s <<<"$BATCHING"; batching=(--max-queue-delay-us "$d" --max-batch-size "$s"); fi
