@@ -124,12 +124,15 @@ public enum MNIST {
     }
 }
 
-/// Where the project's shared data sets live.
+/// Where the project's data sets live: the repository's `Data/` folder
+/// (MNIST in `mnist/`, CSVs in `tabular/`), or `$TERN_DATA_DIR`.
 public enum DataLocation {
     /// The environment variable that overrides ``defaultDirectory``.
     public static let environmentVariable = "TERN_DATA_DIR"
 
-    /// `$TERN_DATA_DIR` when set and non-empty, else `../shared/data`
+    /// `$TERN_DATA_DIR` when set and non-empty; else the `Data/` folder of
+    /// the checkout the running binary was built in (found beside the
+    /// executable, then by the source path compiled in); else `Data`
     /// relative to the current directory.
     public static var defaultDirectory: URL {
         directory(
@@ -140,11 +143,36 @@ public enum DataLocation {
     /// `<defaultDirectory>/mnist`.
     public static var mnistDirectory: URL { defaultDirectory.appendingPathComponent("mnist", isDirectory: true) }
 
+    /// `<defaultDirectory>/tabular`.
+    public static var tabularDirectory: URL { defaultDirectory.appendingPathComponent("tabular", isDirectory: true) }
+
     /// The data directory for a given environment and working directory.
-    public static func directory(environment: [String: String], currentDirectory: URL) -> URL {
+    public static func directory(environment: [String: String], currentDirectory: URL,
+                                 candidates: [URL] = repositoryCandidates) -> URL {
         if let dir = environment[environmentVariable], !dir.isEmpty {
             return URL(fileURLWithPath: dir, isDirectory: true, relativeTo: currentDirectory).standardizedFileURL
         }
-        return currentDirectory.appendingPathComponent("../shared/data", isDirectory: true).standardizedFileURL
+        for root in candidates {
+            let data = root.appendingPathComponent("Data", isDirectory: true)
+            if FileManager.default.fileExists(atPath: data.appendingPathComponent("SHA256SUMS").path) { return data }
+        }
+        return currentDirectory.appendingPathComponent("Data", isDirectory: true).standardizedFileURL
     }
+
+    /// Checkouts that may hold `Data/`: the folders above the running
+    /// executable (`.build/<config>/tern` sits three levels below the
+    /// checkout), then the checkout this file was compiled from.
+    public static let repositoryCandidates: [URL] = {
+        var roots: [URL] = []
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "", isDirectory: false)
+            .resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            roots.append(dir)
+            dir = dir.deletingLastPathComponent()
+        }
+        // Sources/TernData/Dataset.swift → the checkout.
+        roots.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent())
+        return roots
+    }()
 }

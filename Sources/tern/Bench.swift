@@ -15,19 +15,19 @@ struct Bench: ParsableCommand {
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Median seconds per epoch: the 10,000 MNIST images tiled 6 times (60,000 per epoch), batch 32.")
+        abstract: "Median seconds per epoch: the 60,000 MNIST training images, batch 32.")
 
-    @Option(help: "The model spec.") var spec = "Examples/mnist-mlp.json"
+    @Option(help: "The model spec (default: the built-in Keras MNIST MLP).") var spec: String?
     @OptionGroup var data: DataOptions
     @Option(help: "Epochs to time.") var epochs = 3
-    @Option(help: "How many times to tile the 10,000 images.") var tile = 6
+    @Option(help: "How many times to tile the training images.") var tile = 1
     @Option(name: .customLong("batch-size")) var batchSize = 32
     @Option(help: "Compute threads (default: all cores).") var threads: Int?
 
     func run() throws {
         if let threads { ComputeThreads.maximum = threads }
-        let spec = try readSpec(self.spec)
-        let images = try data.load().tiled(times: tile)
+        let spec = try self.spec.map(readSpec) ?? BuiltInSpecs.mnistMLP
+        let images = try data.load("train", defaultPart: .train).tiled(times: tile)
         print("bench train: \(spec.name), \(images.count) samples per epoch, batch \(batchSize), \(ComputeThreads.maximum) thread(s)")
         var times: [Double] = []
         _ = try TernModel.train(
@@ -49,7 +49,7 @@ struct BenchPredict: ParsableCommand {
 
     @Option(help: "A model artifact (.tern) or an ONNX file taking float pixels; default: a fresh model from --spec.") var model: String?
     @Option(help: "ONNX models: the value pixels are divided by.") var pixelScale: Float = 255
-    @Option(help: "The model spec when no artifact is given.") var spec = "Examples/mnist-mlp.json"
+    @Option(help: "The model spec when no artifact is given (default: the built-in Keras MNIST MLP).") var spec: String?
     @OptionGroup var data: DataOptions
     @Option(help: "Single-image predictions to time.") var iterations = 20_000
     @Option(help: "Batch size for the throughput test.") var batch = 10_000
@@ -57,7 +57,7 @@ struct BenchPredict: ParsableCommand {
 
     func run() throws {
         if let threads { ComputeThreads.maximum = threads }
-        let images = try data.load()
+        let images = try data.load("test", defaultPart: .test)
         let tiled = try images.tiled(times: (batch + images.count - 1) / images.count).images.slice(rows: 0..<batch)
         let singleImages = (0..<min(1000, images.count)).map { images.images.slice(rows: $0..<($0 + 1)) }
         if let path = self.model, case let .onnx(onnx) = try ServableModel(path: path) {
@@ -68,7 +68,7 @@ struct BenchPredict: ParsableCommand {
                         batch: { try onnx.firstOutput(onnx.run(ordered: big)) })
             return
         }
-        let model = try self.model.map(loadModel) ?? TernModel(spec: readSpec(spec))
+        let model = try self.model.map(loadModel) ?? TernModel(spec: spec.map(readSpec) ?? BuiltInSpecs.mnistMLP)
         try measure(label: "", single: { try model.predict(singleImages[$0 % singleImages.count]) }, batch: { try model.predict(tiled) })
     }
 

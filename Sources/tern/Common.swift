@@ -6,18 +6,31 @@ import TernFormats
 import TernNN
 
 /// Where the MNIST IDX files are: `--data`, else `$TERN_DATA_DIR/mnist`,
-/// else `../shared/data/mnist`.
+/// else the repository's `Data/mnist`.
 struct DataOptions: ParsableArguments {
-    @Option(name: .long, help: "Directory with the MNIST IDX files (default: $TERN_DATA_DIR/mnist or ../shared/data/mnist).")
+    @Option(name: .long, help: "Directory with MNIST-style IDX files, train-* and t10k-* (default: the repository's Data/mnist, or $TERN_DATA_DIR/mnist).")
     var data: String?
 
     var directory: URL {
-        data.map { URL(fileURLWithPath: $0) } ?? DataLocation.defaultDirectory.appendingPathComponent("mnist")
+        data.map { URL(fileURLWithPath: $0) } ?? DataLocation.mnistDirectory
     }
 
-    func load() throws -> LabeledImages {
-        try MNIST.load(directory: directory)
+    /// The samples `text` selects (`train`, `test`, `PART:start:end`, or a
+    /// bare `start:end` of `defaultPart`).
+    func load(_ text: String, defaultPart: SampleSelection.Part) throws -> LabeledImages {
+        try MNIST.load(directory: directory, try SampleSelection(parsing: text), defaultPart: defaultPart)
     }
+}
+
+/// The help text of a sample-selection option.
+func selectionHelp(_ what: String, _ part: SampleSelection.Part) -> ArgumentHelp {
+    ArgumentHelp("\(what): train, test, train:START:END, test:START:END, or START:END of the \(part.rawValue) images.")
+}
+
+/// `text` with its part spelled out, for training records.
+func spelledOut(_ text: String, defaultPart: SampleSelection.Part) throws -> String {
+    let selection = try SampleSelection(parsing: text)
+    return SampleSelection(part: selection.part(default: defaultPart), rows: selection.rows).description
 }
 
 func readSpec(_ path: String) throws -> ModelSpec {
@@ -36,10 +49,6 @@ func loadModel(_ path: String) throws -> TernModel {
         throw CLIError("model file '\(URL(fileURLWithPath: path).lastPathComponent)' not found")
     }
     return try TernModel(contentsOf: URL(fileURLWithPath: path))
-}
-
-func rows(_ data: LabeledImages, _ text: String) throws -> LabeledImages {
-    try data.slice(RowRange(parsing: text))
 }
 
 struct CLIError: Error, CustomStringConvertible {

@@ -5,11 +5,11 @@ import TernFormats
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Report a model's loss and metrics on labelled data.",
-        discussion: "Example: tern evaluate mnist.tern --range 8000:10000")
+        discussion: "Examples: tern evaluate mnist.tern  (the 10,000 test images); tern evaluate mnist.tern --range test:8000:10000")
 
     @Argument(help: "The model artifact.") var model: String
     @OptionGroup var data: DataOptions
-    @Option(help: "Rows to evaluate on, start:end.") var range = "8000:10000"
+    @Option(help: selectionHelp("Samples to evaluate on", .test)) var range = "test"
     @OptionGroup var table: TableOptions
 
     func run() throws {
@@ -20,7 +20,7 @@ struct Evaluate: ParsableCommand {
             let (rows, train, test) = try table.split(target: model.spec.input.target ?? "")
             metrics = try model.evaluate(table: rows.rows(test.isEmpty ? train : test))
         } else {
-            metrics = try model.evaluate(try rows(try data.load(), range))
+            metrics = try model.evaluate(try data.load(range, defaultPart: .test))
         }
         for (name, value) in metrics.sorted(by: { $0.key < $1.key }) {
             print("\(name): \(String(format: "%.4f", value))")

@@ -12,7 +12,7 @@ struct Predict: ParsableCommand {
 
     @Argument(help: "The model artifact.") var model: String
     @OptionGroup var data: DataOptions
-    @Option(help: "Rows to predict, start:end.") var range = "0:5"
+    @Option(help: selectionHelp("Samples to predict", .test)) var range = "0:5"
     @Flag(help: "Print the full output vectors as JSON.") var json = false
 
     @OptionGroup var table: TableOptions
@@ -24,14 +24,14 @@ struct Predict: ParsableCommand {
         switch try ServableModel(path: self.model) {
         case let .onnx(onnx):
             // Float inputs get the pixels divided by `--pixel-scale`.
-            samples = try rows(try data.load(), range)
+            samples = try data.load(range, defaultPart: .test)
             outputs = try onnx.firstOutput(onnx.run(ordered: onnx.imageInputs(samples.images, scale: pixelScale)))
         case let .tern(model):
             if model.tabular != nil {
                 try predictTable(model)
                 return
             }
-            samples = try rows(try data.load(), range)
+            samples = try data.load(range, defaultPart: .test)
             outputs = try model.predict(samples.images)
         }
         try printPredictions(outputs, samples)
@@ -63,7 +63,7 @@ struct Predict: ParsableCommand {
 }
 
 private func rowStart(_ text: String) throws -> Int {
-    try RowRange(parsing: text).lowerBound
+    try SampleSelection(parsing: text).rows?.lowerBound ?? 0
 }
 
 extension Predict {

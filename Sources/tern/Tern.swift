@@ -12,8 +12,9 @@ struct Tern: AsyncParsableCommand {
         ]
     )
 
-    /// Parses like ArgumentParser, but reports failures of the command itself
-    /// as one line on standard error with exit code 1.
+    /// Parses like ArgumentParser (help on standard output with exit code 0,
+    /// usage errors with their usage and exit code 64), but reports failures
+    /// of the command itself as one line, `error: ...`, with exit code 1.
     static func main() async {
         var command: any ParsableCommand
         do {
@@ -27,12 +28,21 @@ struct Tern: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let error as ExitCode {
-            Foundation.exit(error.rawValue)
+        } catch where isArgumentParserError(error) {
+            // `tern help VERB` runs a help command that throws ArgumentParser's
+            // help request; ExitCode and CleanExit end the same way.
+            exit(withError: error)
         } catch {
             FileHandle.standardError.write(Data("error: \(oneLine(error))\n".utf8))
             Foundation.exit(1)
         }
+    }
+
+    /// Whether ArgumentParser threw `error` (a help request, a usage error,
+    /// an exit code), which it prints and exits with itself.
+    static func isArgumentParserError(_ error: any Error) -> Bool {
+        error is ExitCode || error is CleanExit || error is ValidationError
+            || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
     }
 }
 

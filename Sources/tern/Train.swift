@@ -8,12 +8,17 @@ import TernFormats
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a model from a JSON spec and write the model artifact.",
-        discussion: "Example: tern train Examples/mnist-mlp.json --train 0:8000 --validation 8000:10000 --output mnist.tern")
+        discussion: """
+            Examples:
+              tern train Examples/mnist-mlp.json                      # the 60,000 training images, like Keras' fit
+              tern train Examples/mnist-mlp.json --validation test    # validated on the 10,000 test images each epoch
+              tern train Examples/mnist-mlp.json --train test:0:8000 --validation test:8000:10000   # a quick check
+            """)
 
     @Argument(help: "The model spec (JSON).") var spec: String
     @OptionGroup var data: DataOptions
-    @Option(help: "Training rows, start:end (half-open).") var train = "0:8000"
-    @Option(help: "Validation rows, start:end.") var validation: String?
+    @Option(help: selectionHelp("Training samples", .train)) var train = "train"
+    @Option(help: selectionHelp("Validation samples (default: none)", .test)) var validation: String?
     @Option(help: "Where to write the model artifact.") var output = "model.tern"
     @Option(help: "Override the spec's fit.seed.") var seed: UInt64?
     @Option(help: "Override the spec's fit.epochs.") var epochs: Int?
@@ -29,14 +34,14 @@ struct Train: ParsableCommand {
             try trainTable(spec)
             return
         }
-        let all = try data.load()
-        let trainSet = try rows(all, train)
-        let validationSet = try validation.map { try rows(all, $0) }
+        let trainSet = try data.load(train, defaultPart: .train)
+        let validationSet = try validation.map { try data.load($0, defaultPart: .test) }
         let progress = ProgressPrinter(quiet: quiet)
         let model = try TernModel.train(
             spec: spec, train: trainSet, validation: validationSet,
             overrides: FitOverrides(epochs: epochs, batchSize: batchSize, seed: seed),
-            datasetName: data.directory.lastPathComponent, trainRows: train, validationRows: validation,
+            datasetName: data.directory.lastPathComponent, trainRows: try spelledOut(train, defaultPart: .train),
+            validationRows: try validation.map { try spelledOut($0, defaultPart: .test) },
             onEvent: progress.handle)
         try model.save(to: URL(fileURLWithPath: output))
         print("saved \(output) (\(model.parameterCount.trainable) parameters, weights sha256 \(model.weightsChecksum.prefix(16)))")
@@ -83,7 +88,7 @@ final class ProgressPrinter {
             print("\r\u{1B}[2K" + line, terminator: "")
             fflush(nil)
         case let .epochEnd(record, steps):
-            let line = "\(bar(steps, steps)) \(elapsed()) \(perStep(record.seconds, steps)) - \(formatMetrics(orderedMetrics(record.metrics)))"
+            let line = "\(bar(steps, steps)) \(format(record.seconds)) \(perStep(record.seconds, steps)) - \(formatMetrics(orderedMetrics(record.metrics)))"
             print(interactive ? "\r\u{1B}[2K" + line : line)
             fflush(nil)
         }
@@ -100,8 +105,11 @@ final class ProgressPrinter {
 
     private func elapsed() -> String {
         let d = ContinuousClock.now - epochStart
-        let s = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-        return s < 10 ? String(format: "%.2fs", s) : String(format: "%.0fs", s)
+        return format(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+    }
+
+    private func format(_ s: Double) -> String {
+        s < 10 ? String(format: "%.2fs", s) : String(format: "%.0fs", s)
     }
 
     private func perStep(_ seconds: Double, _ steps: Int) -> String {

@@ -84,7 +84,7 @@ struct CLI {
     }
 
     @Test func errorsAreOneLineWithNonZeroExit() throws {
-        let data = ["--data", CLI.root.deletingLastPathComponent().appendingPathComponent("shared/data/mnist").path]
+        let data = ["--data", TestPaths.mnistDirectory.path]
         let badType = work.appendingPathComponent("bad.json")
         try #"{"input": {"shape": [28, 28]}, "layers": [{"type": "dense3", "units": 4}], "compile": {"loss": "mse"}}"#.write(to: badType, atomically: true, encoding: .utf8)
         try expectOneLineError(["train", badType.path] + data, mentions: "dense3")

@@ -1,4 +1,5 @@
 import Foundation
+import TernTesting
 import TernFormats
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 /// and the refusal to listen openly without an admin key.
 @Suite(.serialized) struct CrashRecoveryTests {
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("tern-crash-\(UUID().uuidString)")
-    var mnist: URL { CLI.root.deletingLastPathComponent().appendingPathComponent("shared/data/mnist") }
+    var mnist: URL { TestPaths.mnistDirectory }
     var mlp: URL { CLI.root.appendingPathComponent("Examples/mnist-mlp.json") }
 
     /// A fresh server in its own folder under `work`.

@@ -1,4 +1,5 @@
 import Foundation
+import TernTesting
 import Testing
 
 /// The acceptance path through a real server: real sockets, a real SQLite
@@ -6,7 +7,7 @@ import Testing
 /// restart that keeps everything.
 @Suite(.serialized) struct ServiceLiveTests {
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("tern-live-\(UUID().uuidString)")
-    var mnist: URL { CLI.root.deletingLastPathComponent().appendingPathComponent("shared/data/mnist") }
+    var mnist: URL { TestPaths.mnistDirectory }
     var mlp: String { CLI.root.appendingPathComponent("Examples/mnist-mlp.json").path }
 
     func classes(_ output: String) -> [Int] {
@@ -95,7 +96,7 @@ import Testing
     @Test func titanicJobServesRawRecords() async throws {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
-        let csv = CLI.root.deletingLastPathComponent().appendingPathComponent("shared/data/tabular/titanic.csv").path
+        let csv = TestPaths.tabularDirectory.appendingPathComponent("titanic.csv").path
         let spec = CLI.root.appendingPathComponent("Examples/tabular/titanic.json").path
         let server = LiveServer(dataDirectory: work.appendingPathComponent("data"), adminKey: makeKeyText())
         try await server.start()

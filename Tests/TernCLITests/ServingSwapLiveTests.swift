@@ -1,4 +1,5 @@
 import Foundation
+import TernTesting
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -115,7 +116,7 @@ import TernFormats
         try expectCLI(server, ["deploy", "torchmlp", "--version", "1"])
         let recorded = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("mnist_mlp_gemm_classes.json"))) as? [String: Any]
         let expected = Array((recorded?["classes"] as? [Int] ?? []).prefix(100))
-        let mnist = CLI.root.deletingLastPathComponent().appendingPathComponent("shared/data/mnist").path
+        let mnist = TestPaths.mnistDirectory.path
         for wire in ["v2", "tfserving"] {
             let reply = try server.cli(["infer", "torchmlp", "--version", "1", "--range", "0:100", "--data", mnist, "--protocol", wire])
             #expect(reply.status == 0, "\(reply.stderr)")

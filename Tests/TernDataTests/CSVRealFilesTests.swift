@@ -1,15 +1,15 @@
 import Foundation
+import TernTesting
 import Testing
 import TernData
 
-/// The shared tabular files: `<root>/../shared/data/tabular`.
-let sharedTabularDirectory = packageRoot
-    .appendingPathComponent("../shared/data/tabular", isDirectory: true).standardizedFileURL
+/// The tabular files: `Data/tabular` (or `$TERN_DATA_DIR/tabular`).
+let sharedTabularDirectory = TestPaths.tabularDirectory
 
 func tabularFile(_ name: String) -> URL { sharedTabularDirectory.appendingPathComponent(name) }
 func haveTabular(_ name: String) -> Bool { FileManager.default.fileExists(atPath: tabularFile(name).path) }
 
-/// The real files of ../shared/data/tabular. Golden numbers were counted
+/// The real files of Data/tabular. Golden numbers were counted
 /// independently with Python's `csv` module (`csv.DictReader`, a value being
 /// missing when it is one of the default missing tokens) and, for the
 /// statistics, `statistics.mean`/`statistics.stdev` and linear-interpolation

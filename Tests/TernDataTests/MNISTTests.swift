@@ -55,8 +55,14 @@ import TernTensor
 
     @Test func dataLocationHonoursTheEnvironment() {
         let cwd = URL(fileURLWithPath: "/tmp/project", isDirectory: true)
-        #expect(DataLocation.directory(environment: [:], currentDirectory: cwd).path == "/tmp/shared/data")
-        #expect(DataLocation.directory(environment: ["TERN_DATA_DIR": ""], currentDirectory: cwd).path == "/tmp/shared/data")
+        // No checkout among the candidates: Data/ in the working directory.
+        #expect(DataLocation.directory(environment: [:], currentDirectory: cwd, candidates: []).path == "/tmp/project/Data")
+        #expect(DataLocation.directory(environment: ["TERN_DATA_DIR": ""], currentDirectory: cwd, candidates: []).path == "/tmp/project/Data")
+        // The checkout's Data/ wherever the command runs (it holds SHA256SUMS).
+        #expect(DataLocation.directory(environment: [:], currentDirectory: cwd, candidates: [URL(fileURLWithPath: "/nonexistent"), packageRoot]).path
+                == packageRoot.appendingPathComponent("Data").path)
+        #expect(DataLocation.defaultDirectory.path == packageRoot.appendingPathComponent("Data").path
+                || ProcessInfo.processInfo.environment["TERN_DATA_DIR"] != nil)
         #expect(DataLocation.directory(environment: ["TERN_DATA_DIR": "/data/x"], currentDirectory: cwd).path == "/data/x")
         #expect(DataLocation.directory(environment: ["TERN_DATA_DIR": "rel"], currentDirectory: cwd).path == "/tmp/project/rel")
         #expect(DataLocation.mnistDirectory.lastPathComponent == "mnist")

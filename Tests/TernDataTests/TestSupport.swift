@@ -1,12 +1,12 @@
 import Foundation
+import TernTesting
 
 /// The package root, found from this file's location (Tests/TernDataTests/).
 let packageRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The shared MNIST directory: `<root>/../shared/data/mnist`.
-let sharedMNISTDirectory = packageRoot
-    .appendingPathComponent("../shared/data/mnist", isDirectory: true).standardizedFileURL
+/// The MNIST directory: `Data/mnist` (or `$TERN_DATA_DIR/mnist`).
+let sharedMNISTDirectory = TestPaths.mnistDirectory
 
 /// A fresh temporary directory, removed by `cleanup()`.
 struct TemporaryDirectory {

@@ -1,15 +1,13 @@
 import Foundation
+import TernTesting
 import TernData
 import TernFormats
 
 /// The package root, found from this file's path.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The shared MNIST files: $TERN_DATA_DIR/mnist or ../shared/data/mnist beside the package.
-let mnistDirectory: URL = {
-    if let dir = ProcessInfo.processInfo.environment["TERN_DATA_DIR"] { return URL(fileURLWithPath: dir).appendingPathComponent("mnist") }
-    return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/mnist")
-}()
+/// The MNIST files: `Data/mnist` (or `$TERN_DATA_DIR/mnist`).
+let mnistDirectory = TestPaths.mnistDirectory
 
 /// Loaded once per test process.
 let mnist: LabeledImages? = try? MNIST.load(directory: mnistDirectory)

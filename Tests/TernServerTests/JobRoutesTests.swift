@@ -29,7 +29,7 @@ import TernServing
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-job-routes-\(UUID().uuidString)")
             let artifacts = try ArtifactStore(root: directory.appendingPathComponent("artifacts"))
             store = try SQLiteRegistryStore(path: directory.appendingPathComponent("registry.sqlite"))
-            let mnist = JobRoutesTests.root.deletingLastPathComponent().appendingPathComponent("shared/data/mnist")
+            let mnist = TestPaths.mnistDirectory
             let images = try #require(FileManager.default.contents(atPath: mnist.appendingPathComponent("t10k-images-idx3-ubyte.gz").path))
             let labels = try #require(FileManager.default.contents(atPath: mnist.appendingPathComponent("t10k-labels-idx1-ubyte.gz").path))
             let imagesSHA = try artifacts.put(images), labelsSHA = try artifacts.put(labels)

@@ -1,4 +1,5 @@
 import Foundation
+import TernTesting
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -12,11 +13,8 @@ import TernServing
 /// The package root, found from this file's path.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The shared MNIST files: $TERN_DATA_DIR/mnist or ../shared/data/mnist beside the package.
-let mnistDirectory: URL = {
-    if let dir = ProcessInfo.processInfo.environment["TERN_DATA_DIR"] { return URL(fileURLWithPath: dir).appendingPathComponent("mnist") }
-    return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/mnist")
-}()
+/// The MNIST files: `Data/mnist` (or `$TERN_DATA_DIR/mnist`).
+let mnistDirectory = TestPaths.mnistDirectory
 
 /// The one place `ServerServices` is built in these tests.
 func testServices(configuration: ServerConfiguration, store: any RegistryStore, artifacts: ArtifactStore,

@@ -1,4 +1,5 @@
 import Foundation
+import TernTesting
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -15,7 +16,7 @@ import TernServing
 /// for raw records (with their missing values) equal the predictions
 /// computed in-process on the same rows through the stored pipeline.
 @Suite(.serialized) struct TableServingTests {
-    static let tabular = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/tabular")
+    static let tabular = TestPaths.tabularDirectory
 
     struct Served {
         let services: ServerServices

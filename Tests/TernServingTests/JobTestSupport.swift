@@ -9,7 +9,7 @@ import TernRegistry
 /// the MNIST test set (10,000 rows) as dataset `mnist` version 1.
 struct JobFixture {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let mnist = root.deletingLastPathComponent().appendingPathComponent("shared/data/mnist")
+    static let mnist = TestPaths.mnistDirectory
 
     /// The built `tern` executable.
     static let tern: URL? = TestPaths.ternExecutable

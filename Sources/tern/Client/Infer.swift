@@ -9,15 +9,15 @@ struct Infer: AsyncParsableCommand {
     @Argument var name: String
     @Option(help: "A version number or alias (default: the server's choice).") var version: String?
     @OptionGroup var data: DataOptions
-    @Option var range = "0:5"
+    @Option(help: selectionHelp("Samples to send", .test)) var range = "0:5"
     @Option(name: .customLong("protocol"), help: "v2 (KServe) or tfserving.") var wire = "v2"
     @Flag(help: "Print the full output vectors as JSON.") var json = false
     @Option(help: "Models taking float input (such as ONNX imports): the value pixels are divided by.") var pixelScale = 255.0
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
-        let samples = try rows(try data.load(), range)
-        let start = try RowRange(parsing: range).lowerBound
+        let samples = try data.load(range, defaultPart: .test)
+        let start = try SampleSelection(parsing: range).rows?.lowerBound ?? 0
         let api = try client.client()
         // The model's first input, from its V2 metadata: Tern models take UINT8
         // pixels; a model declaring a float input gets pixels / --pixel-scale.
