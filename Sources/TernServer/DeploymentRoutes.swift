@@ -18,6 +18,10 @@ private let deploymentBodyLimit = 64 << 10
 ///   "max_queue_delay_microseconds": 500, "preferred_batch_sizes": [8, 16, 32],
 ///   "max_queue_size": 1024}`; without it (or with a delay of 0) each
 ///   request runs alone. Every deployment answers its `batching` settings.
+///   `version` may also be a string, a number or an alias as in V2 URLs;
+///   with neither `version` nor `alias` the `production` alias is deployed
+///   if the model has one, else its newest version (`"selected_by"` says
+///   which).
 /// - `GET /api/v1/deployments` (scope `read`): `{"deployments": [...]}`.
 /// - `DELETE /api/v1/deployments/{model}/{version}` (scope `deploy`):
 ///   unloads the version (404 if it is not loaded).
@@ -28,13 +32,15 @@ func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: Serv
     router.post("/api/v1/deployments") { request, context in
         try context.require(.deploy)
         let (model, selector, batching) = try await readDeploymentRequest(request, services)
-        let version = try await deploymentVersion(model: model, selector, services)
+        let (version, selectedBy) = try await deploymentVersion(model: model, selector, services)
         let loaded = try await services.loadVersion(model: model, version: version, batching: batching)
         await services.refreshPins(model: model)
         await DeploymentsFile(directory: services.configuration.dataDirectory).save(services.runtime)
         context.logger.info("model loaded", metadata: ["model": "\(model)", "version": "\(version)", "memory_bytes": "\(loaded.memoryBytes)",
                                                        "batching": "\(batching.isEnabled)"])
-        return jsonResponse(deploymentJSON(loaded), status: .created)
+        guard case var .object(fields) = deploymentJSON(loaded) else { return jsonResponse(deploymentJSON(loaded), status: .created) }
+        fields["selected_by"] = .string(selectedBy)
+        return jsonResponse(.object(fields), status: .created)
     }
 
     router.get("/api/v1/deployments") { _, context in
@@ -87,12 +93,17 @@ private func deploymentSelector(_ body: [String: JSONValue]) throws -> VersionSe
     case (.some, .some):
         throw APIError(.badRequest, "give either 'version' or 'alias', not both")
     case (nil, nil):
-        throw APIError(.badRequest, "the request needs 'version' (a number) or 'alias' (a name)")
+        return .unspecified
     case let (.int(v)?, nil):
         guard v >= 1, v <= Int64(Int32.max) else { throw APIError(.badRequest, "'version' must be a positive integer") }
         return .number(Int(v))
+    case let (.string(text)?, nil):
+        // A number or an alias, as in V2 URLs.
+        let selector = try VersionSelector(segment: text)
+        if case .number(0) = selector { throw APIError(.badRequest, "'version' must be a positive integer") }
+        return selector
     case (.some, nil):
-        throw APIError(.badRequest, "'version' must be a positive integer")
+        throw APIError(.badRequest, "'version' must be a positive integer or an alias name")
     case let (nil, .string(alias)?):
         try Names.validate(alias, kind: "alias")
         return .alias(alias)
@@ -101,19 +112,30 @@ private func deploymentSelector(_ body: [String: JSONValue]) throws -> VersionSe
     }
 }
 
-/// The version a deployment request names (aliases read from the registry).
-private func deploymentVersion(model: String, _ selector: VersionSelector, _ services: ServerServices) async throws -> Int {
+/// The version a deployment request names (aliases read from the registry)
+/// and how it was chosen: with neither version nor alias, the `production`
+/// alias if the model has one, else its newest version.
+private func deploymentVersion(model: String, _ selector: VersionSelector, _ services: ServerServices) async throws
+    -> (version: Int, selectedBy: String) {
     switch selector {
     case let .number(n):
-        return n
+        return (n, "version")
     case let .alias(alias):
         do {
-            return try await services.store.alias(model: model, alias: alias).version
+            return (try await services.store.alias(model: model, alias: alias).version, "alias \(alias)")
         } catch RegistryError.notFound {
             throw APIError(.notFound, "model '\(model)' has no alias '\(alias)'")
         }
     case .unspecified:
-        throw APIError(.badRequest, "the request needs 'version' or 'alias'")
+        if let aliased = try? await services.store.alias(model: model, alias: defaultAlias) {
+            return (aliased.version, "alias \(defaultAlias)")
+        }
+        let newest: Int?
+        do { newest = try await services.store.versions(model: model).map(\.version).max() } catch RegistryError.notFound {
+            throw APIError(.notFound, "model '\(model)' not found")
+        }
+        guard let newest else { throw APIError(.notFound, "model '\(model)' has no versions to deploy") }
+        return (newest, "newest version")
     }
 }
 

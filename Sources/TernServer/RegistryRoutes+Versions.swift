@@ -63,7 +63,8 @@ extension RegistryRoutes {
     /// stored, then stores the blob durably and only then registers the version.
     func createVersion(_ request: Request, _ context: TernRequestContext) async throws -> Response {
         try context.require(.deploy)
-        let model = try await existingModel(context)
+        // A first upload creates the model (as MLflow's log_model does), once the artifact checks out.
+        let model = try name(context, "name", kind: "model")
         let bytes = try await artifactUpload(request)
         let spec: String
         let metrics: [String: Double]
@@ -96,6 +97,9 @@ extension RegistryRoutes {
             weightsSHA256 = parsed.weightsChecksum
         }
         let createdBy = context.identity?.id
+        do { _ = try await store.model(model) } catch RegistryError.notFound {
+            do { _ = try await store.createModel(name: model, description: "", tags: [:]) } catch RegistryError.alreadyExists {}
+        }
         let record = try await blobs.run {
             let sha = try artifacts.put(bytes)
             do {

@@ -70,10 +70,13 @@ extension Request {
 extension Request {
     /// Refuses (415) a body declared as anything but `application/json`; a
     /// body without a content type is read as JSON.
+    /// JSON is the only body these routes take, so a body sent with no
+    /// type, or with the form type `curl -d` adds by default, is read as
+    /// JSON; any other declared type is a 415.
     func requireJSONContentType() throws {
         guard let contentType = headers[.contentType] else { return }
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard mediaType == "application/json" else {
+        guard mediaType == "application/json" || mediaType == "application/x-www-form-urlencoded" else {
             throw APIError(.unsupportedMediaType, "the request body must be application/json")
         }
     }

@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import NIOCore
 import Testing
 import TernRegistry
 import TernServer
@@ -65,9 +67,12 @@ import TernServer
             try await client.expectError(.post, deployments, body: "{\"model\": \"mnist\", \"version\": 9}", key: key, .notFound, "version 9")
             try await client.expectError(.post, deployments, body: "{\"model\": \"nope\", \"version\": 1}", key: key, .notFound)
             try await client.expectError(.post, deployments, body: "{\"model\": \"mnist\", \"alias\": \"canary\"}", key: key, .notFound, "no alias 'canary'")
-            try await client.expectError(.post, deployments, body: "{\"model\": \"mnist\"}", key: key, .badRequest, "'version'")
             try await client.expectError(.post, deployments, body: "{\"model\": \"mnist\", \"version\": 1, \"alias\": \"staging\"}", key: key, .badRequest, "not both")
-            try await client.expectError(.post, deployments, body: "{\"model\": \"mnist\", \"version\": \"1\"}", key: key, .badRequest, "positive integer")
+            try await client.expectError(.post, deployments, body: "{\"model\": \"mnist\", \"version\": true}", key: key, .badRequest, "positive integer")
+            try await client.expectError(.post, deployments, body: "{\"model\": \"mnist\", \"version\": \"../x\"}", key: key, .badRequest, "names are")
+            try await client.expectError(.post, deployments, body: "{\"model\": \"mnist\", \"version\": \"0\"}", key: key, .badRequest, "positive integer")
+            try await client.expectError(.post, deployments, body: "{\"model\": \"mnist\", \"version\": \"canary\"}", key: key, .notFound, "no alias 'canary'")
+            try await client.expectError(.post, deployments, body: "{\"model\": \"nope\"}", key: key, .notFound, "'nope'")
             try await client.expectError(.post, deployments, body: "{\"model\": \"mnist\", \"version\": 0}", key: key, .badRequest, "positive integer")
             try await client.expectError(.post, deployments, body: "{\"model\": \"../etc\", \"version\": 1}", key: key, .badRequest, "names are")
             try await client.expectError(.post, deployments, body: "{\"model\": \"mnist\", \"version\": 1", key: key, .badRequest, "malformed JSON")
@@ -76,6 +81,53 @@ import TernServer
             try await client.expectError(.delete, "\(deployments)/mnist/latest", key: key, .badRequest, "must be a number")
             try await client.expectError(.delete, "\(deployments)/%2e%2e/1", key: key, .badRequest, "names are")
             #expect(await fixture.services.runtime.loaded().isEmpty)
+        }
+    }
+
+    /// With neither version nor alias: the production alias when the model
+    /// has one, else the newest version; `version` takes a number or an
+    /// alias as a string, as V2 URLs do.
+    @Test func defaultsAUserExpects() async throws {
+        let fixture = try await Fixture.make(loaded: [])
+        try await fixture.test { client in
+            let key = fixture.deployKey
+            let production = try await client.post(deployments, "{\"model\": \"mnist\"}", key: key)
+            #expect(production.status == .created, "\(production.text)")
+            #expect(production.object["version"] as? Int == 1)
+            #expect(production.object["selected_by"] as? String == "alias production")
+            try await fixture.store.deleteAlias(model: "mnist", alias: "production", by: nil)
+            let newest = try await client.post(deployments, "{\"model\": \"mnist\"}", key: key)
+            #expect(newest.object["version"] as? Int == 3)
+            #expect(newest.object["selected_by"] as? String == "newest version")
+            let aliasAsVersion = try await client.post(deployments, "{\"model\": \"mnist\", \"version\": \"staging\"}", key: key)
+            #expect(aliasAsVersion.object["version"] as? Int == 2)
+            #expect(aliasAsVersion.object["selected_by"] as? String == "alias staging")
+            let numberAsString = try await client.post(deployments, "{\"model\": \"mnist\", \"version\": \"1\"}", key: key)
+            #expect(numberAsString.object["version"] as? Int == 1)
+            #expect(numberAsString.object["selected_by"] as? String == "version")
+            #expect(await fixture.services.runtime.loaded().map(\.version).sorted() == [1, 2, 3])
+        }
+    }
+
+    /// JSON is the only body the management routes take: `curl -d` (form
+    /// type) and no type at all are read as JSON; other types are a 415.
+    @Test func jsonRoutesAcceptCurlsDefaultType() async throws {
+        let fixture = try await Fixture.make(loaded: [])
+        try await fixture.test { client in
+            func post(_ uri: String, _ body: String, type: String?, method: HTTPRequest.Method = .post) async throws -> HTTPResponse.Status {
+                var headers: HTTPFields = [.authorization: "Bearer \(fixture.deployKey)"]
+                if let type { headers[.contentType] = type }
+                return try await client.raw.executeRequest(uri: uri, method: method, headers: headers, body: ByteBuffer(string: body)).status
+            }
+            let status1 = try await post(deployments, "{\"model\": \"mnist\", \"version\": 2}", type: "application/x-www-form-urlencoded")
+            #expect(status1 == .created)
+            let status2 = try await post(deployments, "{\"model\": \"mnist\", \"version\": 3}", type: nil)
+            #expect(status2 == .created)
+            let status3 = try await post(deployments, "{\"model\": \"mnist\", \"version\": 1}", type: "text/plain")
+            #expect(status3 == .unsupportedMediaType)
+            let status4 = try await post("/api/v1/models/mnist/aliases/production", "{\"version\": 2}", type: "application/x-www-form-urlencoded", method: .put)
+            #expect(status4 == .ok)
+            #expect(try await fixture.store.alias(model: "mnist", alias: "production").version == 2)
         }
     }
 

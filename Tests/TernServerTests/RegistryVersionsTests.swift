@@ -74,6 +74,24 @@ import TernRegistry
         }
     }
 
+    /// As MLflow's log_model with a registered name: the first upload of a
+    /// valid artifact creates the model.
+    @Test func firstUploadCreatesTheModel() async throws {
+        try await RegistryHarness.run { client, h async throws in
+            let bytes = try Fixtures.artifact()
+            let created = try await call(client, .post, "/api/v1/models/fresh/versions", key: h.deploy, body: bytes,
+                                         contentType: "application/octet-stream")
+            #expect(created.status == .created, "\(created.error)")
+            #expect(created.json["version"] as? Int == 1)
+            #expect(try await call(client, .get, "/api/v1/models/fresh", key: h.read).status == .ok)
+            let second = try await call(client, .post, "/api/v1/models/fresh/versions", key: h.deploy, body: bytes,
+                                        contentType: "application/octet-stream")
+            #expect(second.json["version"] as? Int == 2)
+            #expect(try await call(client, .post, "/api/v1/models/..%2Fx/versions", key: h.deploy, body: bytes,
+                                   contentType: "application/octet-stream").status == .badRequest)
+        }
+    }
+
     @Test func flippedByteIs400AndNothingIsStored() async throws {
         try await RegistryHarness.run { client, h async throws in
             try await createModel(client, h)
@@ -113,9 +131,11 @@ import TernRegistry
                 #expect(response.error.contains(c.message), "\(response.error)")
             }
             #expect(try await h.snapshot() == before)
-            let unknown = try await call(client, .post, "/api/v1/models/nope/versions", key: h.deploy, body: good,
+            // A bad first upload creates no model.
+            let unknown = try await call(client, .post, "/api/v1/models/nope/versions", key: h.deploy, body: Array(good.prefix(500)),
                                          contentType: "application/octet-stream")
-            #expect(unknown.status == .notFound)
+            #expect(unknown.status == .badRequest)
+            #expect(try await call(client, .get, "/api/v1/models/nope", key: h.read).status == .notFound)
             #expect(try await call(client, .post, "/api/v1/models/mnist/versions", key: h.read, body: good,
                                    contentType: "application/octet-stream").status == .forbidden)
             #expect(try await h.snapshot() == before)

@@ -90,12 +90,14 @@ struct Deploy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load a model version (or alias) into the server's runtime, or unload it.",
         discussion: """
-            Example: tern deploy mnist --alias production
-            Dynamic batching: tern deploy mnist --alias production --max-queue-delay-us 200 --max-batch-size 32
+            With neither --version nor --alias: the production alias if the model has one, else its newest version.
+            Examples: tern deploy mnist
+                      tern deploy mnist --version 3          (or --version production: a number or an alias)
+                      tern deploy mnist --alias production --max-queue-delay-us 200 --max-batch-size 32
             """)
     @Argument var name: String
-    @Option var version: Int?
-    @Option var alias: String?
+    @Option(help: "A version number or an alias (default: the production alias, else the newest version).") var version: String?
+    @Option(help: "An alias (the same as --version ALIAS).") var alias: String?
     @Flag(help: "Unload instead of load.") var unload = false
     @Option(help: "Batch concurrent requests, waiting at most this long (microseconds) for a batch to fill; 0 = off.")
     var maxQueueDelayUs: Int?
@@ -106,15 +108,15 @@ struct Deploy: AsyncParsableCommand {
     func run() async throws {
         let api = try client.client()
         if unload {
-            guard let version else { throw CLIError("--unload needs --version") }
+            guard let version, Int(version) != nil else { throw CLIError("--unload needs --version N (a number)") }
             _ = try await api.request(.DELETE, "/api/v1/deployments/\(name)/\(version)")
             print("unloaded \(name) version \(version)")
             return
         }
         var body: [String: Any] = ["model": name]
-        if let version { body["version"] = version }
+        if let version { body["version"] = Int(version).map { $0 as Any } ?? version }
         if let alias { body["alias"] = alias }
-        guard version != nil || alias != nil else { throw CLIError("give --version or --alias") }
+        if version != nil && alias != nil { throw CLIError("give --version or --alias, not both") }
         var batching: [String: Any] = [:]
         if let maxQueueDelayUs { batching["max_queue_delay_microseconds"] = maxQueueDelayUs }
         if let maxBatchSize { batching["max_batch_size"] = maxBatchSize }
@@ -128,6 +130,7 @@ struct Deploy: AsyncParsableCommand {
         }
         if !batching.isEmpty { body["batching"] = batching }
         let reply = try await api.request(.POST, "/api/v1/deployments", json: body).json
-        print("loaded \(name) version \(reply["version"] ?? "?") (\(reply["state"] ?? "?"))")
+        let how = (reply["selected_by"] as? String).map { $0 == "version" ? "" : ", the \($0)" } ?? ""
+        print("loaded \(name) version \(reply["version"] ?? "?") (\(reply["state"] ?? "?")\(how))")
     }
 }
