@@ -105,9 +105,8 @@ enum ONNXCodec {
             guard let dataValue = tensor["data"] else { throw V2Codec.bad("missing '\(field).data'") }
             let dataField = "\(field).data"
             let data = try TensorJSON.flatten(dataValue, field: dataField, kind: declared == .BOOL ? .booleans : .numbers, limit: maxElements)
-            if data.nestedShape.count > 1 {
-                guard data.nestedShape == shape else { throw V2Codec.bad("'\(dataField)' is nested as \(data.nestedShape) but 'shape' is \(shape)") }
-            } else if data.values.count != count {
+            // Any rectangular nesting with the shape's element count, row-major.
+            if data.values.count != count {
                 throw V2Codec.bad("'\(field).shape' \(shape) has \(count) elements but '\(dataField)' has \(data.values.count)")
             }
             values = data.values

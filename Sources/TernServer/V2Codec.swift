@@ -101,10 +101,10 @@ enum V2Codec {
         guard let dataValue = tensor["data"] else { throw bad("missing 'inputs[0].data'") }
         let field = "inputs[0].data"
         let data = try TensorJSON.flatten(dataValue, field: field, kind: datatype == .BOOL ? .booleans : .numbers, limit: maxElements)
+        // Flat is the canonical form; any rectangular nesting with the
+        // shape's element count is read in row-major order (as Triton does).
         let expected = shape.reduce(1, *)
-        if data.nestedShape.count > 1 {
-            guard data.nestedShape == shape else { throw bad("'\(field)' is nested as \(data.nestedShape) but 'shape' is \(shape)") }
-        } else if data.values.count != expected {
+        guard data.values.count == expected else {
             throw bad("'shape' \(shape) has \(expected) elements but '\(field)' has \(data.values.count)")
         }
         try checkValues(data.values, datatype: datatype, field: field)

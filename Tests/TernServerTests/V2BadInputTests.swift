@@ -75,12 +75,12 @@ import TernServer
             try await client.expectError(.post, infer, body: fractional, .badRequest, "integers")
             let stringShape = "{\"inputs\":[{\"name\":\"input\",\"shape\":[\"1\",784],\"datatype\":\"UINT8\",\"data\":\(good)}]}"
             try await client.expectError(.post, infer, body: stringShape, .badRequest, "list of integers")
-            // Nested data must be rectangular and agree with 'shape'.
+            // Nested data must be rectangular and hold the shape's element count.
             let row = list(Array(repeating: 1, count: 784))
             let short = list(Array(repeating: 1, count: 783))
             try await client.expectError(.post, infer, body: v2Body(shape: [2, 784], data: "[\(row),\(short)]"), .badRequest, "not rectangular")
             try await client.expectError(.post, infer, body: v2Body(shape: [2, 784], data: "[\(row),5]"), .badRequest, "not rectangular")
-            try await client.expectError(.post, infer, body: v2Body(shape: [2, 28, 28], data: "[\(row),\(row)]"), .badRequest, "nested as [2, 784]")
+            try await client.expectError(.post, infer, body: v2Body(shape: [3, 28, 28], data: "[\(row),\(row)]"), .badRequest, "has 2352 elements but")
         }
     }
 

@@ -70,8 +70,13 @@ func v2Body(shape: [Int], datatype: String = "UINT8", data: String, name: String
         let batch = try pixels(3)
         let expected = try #require(fixture.models[1]).predict(batch)
         try await fixture.test { client in
-            for data in [list(batch.scalars), nested(batch)] {
-                let shape = data.hasPrefix("[[") ? [3, 28, 28] : [3, 784]
+            // Flat, nested as the shape, and nested otherwise ([3][784] for
+            // [3, 28, 28], [1][3][784] for [3, 784]): any nesting with the
+            // shape's element count is read row-major, as Triton and KServe do.
+            let rows = "[" + (0..<3).map { i in list(batch.scalars[(i * 784)..<((i + 1) * 784)]) }.joined(separator: ",") + "]"
+            let cases: [(String, [Int])] = [(list(batch.scalars), [3, 784]), (nested(batch), [3, 28, 28]), (rows, [3, 28, 28]),
+                                            ("[\(rows)]", [3, 784]), (nested(batch), [3, 784]), (list(batch.scalars), [3, 28, 28])]
+            for (data, shape) in cases {
                 let reply = try await client.post("/v2/models/mnist/infer", v2Body(shape: shape, data: data, extra: ",\"id\":\"req-42\""))
                 #expect(reply.status == .ok, "\(reply.text.prefix(300))")
                 #expect(reply.object["model_name"] as? String == "mnist")
