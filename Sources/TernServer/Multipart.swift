@@ -78,11 +78,11 @@ enum Multipart {
     }
 
     /// The parts keyed by name, requiring exactly the names in `expected`.
-    static func parts(_ parts: [MultipartPart], named expected: [String]) throws -> [String: MultipartPart] {
+    static func parts(_ parts: [MultipartPart], named expected: [String], optional: [String] = []) throws -> [String: MultipartPart] {
         var byName: [String: MultipartPart] = [:]
         for part in parts {
-            guard expected.contains(part.name) else {
-                throw APIError(.badRequest, "unexpected multipart part '\(part.name)' (expected: \(expected.joined(separator: ", ")))")
+            guard expected.contains(part.name) || optional.contains(part.name) else {
+                throw APIError(.badRequest, "unexpected multipart part '\(part.name)' (expected: \((expected + optional).joined(separator: ", ")))")
             }
             guard byName[part.name] == nil else { throw APIError(.badRequest, "multipart part '\(part.name)' appears twice") }
             byName[part.name] = part

@@ -36,8 +36,9 @@ extension RegistryRoutes {
     }
 
     /// `?name=...&kind=idx|csv`: IDX as multipart parts `images` and
-    /// `labels`, CSV as the raw body. Everything is validated before any
-    /// file is stored.
+    /// `labels` (plus, optionally, a test part: `test_images` and
+    /// `test_labels`, as MNIST ships), CSV as the raw body. Everything is
+    /// validated before any file is stored.
     func createDataset(_ request: Request, _ context: TernRequestContext) async throws -> Response {
         try context.require(.deploy)
         try RegistryRoutes.checkQuery(request, allowed: ["name", "kind"])
@@ -58,8 +59,24 @@ extension RegistryRoutes {
                 throw APIError(.unsupportedMediaType, "send IDX datasets as multipart/form-data with parts 'images' and 'labels'")
             }
             let parts = try Multipart.parts(Multipart.parse(body, boundary: Multipart.boundary(contentType: contentType)),
-                                            named: ["images", "labels"])
-            upload = try RegistryRoutes.checkIDX(images: Array(parts["images"]?.body ?? []), labels: Array(parts["labels"]?.body ?? []))
+                                            named: ["images", "labels"], optional: ["test_images", "test_labels"])
+            let train = try RegistryRoutes.checkIDX(images: Array(parts["images"]?.body ?? []), labels: Array(parts["labels"]?.body ?? []))
+            switch (parts["test_images"], parts["test_labels"]) {
+            case (nil, nil):
+                upload = train
+            case let (images?, labels?):
+                let test = try RegistryRoutes.checkIDX(images: Array(images.body), labels: Array(labels.body), prefix: "test_")
+                guard case var .object(schema) = train.schema, case let .object(testSchema) = test.schema,
+                      testSchema["images"] == schema["images"], testSchema["dtype"] == schema["dtype"] else {
+                    throw APIError(.badRequest, "test_images: the test images must have the training images' size and type")
+                }
+                schema["test_rows"] = .int(test.rows)
+                upload = DatasetUpload(kind: .idx, files: [("images", train.files[0].bytes), ("labels", train.files[1].bytes),
+                                                           ("test_images", Array(images.body)), ("test_labels", Array(labels.body))],
+                                       rows: train.rows, schema: .object(schema))
+            default:
+                throw APIError(.badRequest, "send both 'test_images' and 'test_labels', or neither")
+            }
         case .csv:
             guard !Multipart.isFormData(contentType) else {
                 throw APIError(.unsupportedMediaType, "send CSV datasets as the raw request body (text/csv)")
@@ -90,8 +107,9 @@ extension RegistryRoutes {
 
     /// Parses both IDX files (gzip or raw): images of rank 3, labels of
     /// rank 1 holding integers, with equal counts.
-    static func checkIDX(images: [UInt8], labels: [UInt8]) throws -> DatasetUpload {
+    static func checkIDX(images: [UInt8], labels: [UInt8], prefix: String = "") throws -> DatasetUpload {
         func parse(_ bytes: [UInt8], role: String) throws -> IDXArray {
+            let role = prefix + role
             guard !bytes.isEmpty else { throw APIError(.badRequest, "\(role): the file is empty") }
             do {
                 return try IDX.parse(try Gzip.decompress(bytes, maxOutputBytes: IDX.defaultMaxBytes))
@@ -104,14 +122,14 @@ extension RegistryRoutes {
         let x = try parse(images, role: "images")
         let y = try parse(labels, role: "labels")
         guard x.shape.rank == 3 else {
-            throw APIError(.badRequest, "images: expected rank 3 (count, height, width), got shape \(x.shape.dimensions)")
+            throw APIError(.badRequest, "\(prefix)images: expected rank 3 (count, height, width), got shape \(x.shape.dimensions)")
         }
         guard y.shape.rank == 1 else {
-            throw APIError(.badRequest, "labels: expected rank 1 (count), got shape \(y.shape.dimensions)")
+            throw APIError(.badRequest, "\(prefix)labels: expected rank 1 (count), got shape \(y.shape.dimensions)")
         }
-        guard y.dataType != .float32 else { throw APIError(.badRequest, "labels: expected integer labels, got float") }
+        guard y.dataType != .float32 else { throw APIError(.badRequest, "\(prefix)labels: expected integer labels, got float") }
         guard x.shape[0] == y.shape[0] else {
-            throw APIError(.badRequest, "images hold \(x.shape[0]) samples but labels hold \(y.shape[0])")
+            throw APIError(.badRequest, "\(prefix)images hold \(x.shape[0]) samples but labels hold \(y.shape[0])")
         }
         let dtype: String
         switch x.dataType {

@@ -65,7 +65,8 @@ extension JobRunner {
 
     /// Writes the spec to the scratch folder and returns the worker's arguments.
     private func prepare(_ record: JobRecord, dataset: DatasetRecord) throws -> [String] {
-        let roles = dataset.kind == .csv ? [HeldOutSplit.csvRole] : ["images", "labels"]
+        let roles = dataset.kind == .csv ? [HeldOutSplit.csvRole]
+            : ["images", "labels"] + (dataset.files["test_images"] != nil ? ["test_images", "test_labels"] : [])
         var files: [String: URL] = [:]
         for role in roles {
             guard let sha = dataset.files[role] else { throw JobRunFailure("the dataset has no '\(role)' file") }
@@ -93,6 +94,9 @@ extension JobRunner {
             arguments += ["--csv", table.path, "--test-fraction", String(split.testFraction), "--split-seed", String(split.seed)]
         } else if let images = files["images"], let labels = files["labels"] {
             arguments += ["--images", images.path, "--labels", labels.path, "--train", record.trainRows]
+            if let testImages = files["test_images"], let testLabels = files["test_labels"] {
+                arguments += ["--test-images", testImages.path, "--test-labels", testLabels.path]
+            }
             if let validation = record.validationRows { arguments += ["--validation", validation] }
         }
         return arguments

@@ -119,9 +119,9 @@ public actor JobRunner {
             guard testFraction == nil, splitSeed == nil else {
                 throw JobError.invalidField("test_fraction", "IDX datasets are split with 'train' and 'validation' row ranges")
             }
-            guard let trainRows else { throw JobError.invalidField("train", "missing (a row range such as 0:8000)") }
-            train = try Self.rows(trainRows, field: "train", within: dataset.rows).description
-            validation = try validationRows.map { try Self.rows($0, field: "validation", within: dataset.rows).description }
+            guard let trainRows else { throw JobError.invalidField("train", "missing (a row range such as 0:8000, or train)") }
+            train = try Self.selection(trainRows, field: "train", in: dataset).description
+            validation = try validationRows.map { try Self.selection($0, field: "validation", in: dataset).description }
         }
         let record = JobRecord(
             id: Self.newID(), model: model, state: .queued, spec: spec, datasetName: dataset.name,
@@ -254,6 +254,33 @@ public actor JobRunner {
             throw JobError.invalidField("dataset", "training jobs need an IDX dataset with 'images' and 'labels' files or a CSV dataset")
         }
         return dataset
+    }
+
+    /// Samples of an IDX dataset: `start:end` or `train[:start:end]` of its
+    /// images and labels, `test[:start:end]` of its test part.
+    static func selection(_ text: String, field: String, in dataset: DatasetRecord) throws -> SampleSelection {
+        let selection: SampleSelection
+        do { selection = try SampleSelection(parsing: text) } catch { throw JobError.invalidField(field, "\(error)") }
+        let count: Int
+        if selection.part == .test {
+            guard let testRows = testRows(of: dataset) else {
+                throw JobError.invalidField(field, "dataset '\(dataset.name)' has no test part (upload one with test_images and test_labels)")
+            }
+            count = testRows
+        } else {
+            count = dataset.rows
+        }
+        if let rows = selection.rows, rows.upperBound > count {
+            throw JobError.invalidField(field, "rows \(rows) reach past the \(selection.part == .test ? "test part's" : "dataset's") \(count) rows")
+        }
+        return selection
+    }
+
+    /// The sample count of an IDX dataset's test part, if it has one.
+    static func testRows(of dataset: DatasetRecord) -> Int? {
+        guard dataset.files["test_images"] != nil,
+              let schema = try? JSONSerialization.jsonObject(with: Data(dataset.schema.utf8)) as? [String: Any] else { return nil }
+        return (schema["test_rows"] as? NSNumber)?.intValue
     }
 
     static func rows(_ text: String, field: String, within count: Int) throws -> RowRange {

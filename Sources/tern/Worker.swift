@@ -23,11 +23,13 @@ struct Worker: ParsableCommand {
     @Option(help: "The model spec (JSON).") var spec: String
     @Option(help: "IDX file of images (gzip or raw).") var images: String?
     @Option(help: "IDX file of labels (gzip or raw).") var labels: String?
-    @Option(help: "Training rows, start:end (half-open).") var train: String?
+    @Option(name: .customLong("test-images"), help: "IDX file of the test part's images.") var testImages: String?
+    @Option(name: .customLong("test-labels"), help: "IDX file of the test part's labels.") var testLabels: String?
+    @Option(help: "Training samples: start:end (half-open) of --images, or train[:start:end], test[:start:end].") var train: String?
     @Option(help: "A CSV file (table models; split with --test-fraction and --split-seed).") var csv: String?
     @Option(name: .customLong("test-fraction"), help: "CSV: fraction of rows held out for validation.") var testFraction = 0.2
     @Option(name: .customLong("split-seed"), help: "CSV: seed of the held-out split.") var splitSeed: UInt64 = 1
-    @Option(help: "Validation rows, start:end.") var validation: String?
+    @Option(help: "Validation samples, as --train.") var validation: String?
     @Option(help: "Where to write the model artifact.") var output: String
     @Option(name: .customLong("memory-limit-mb"), help: "Address-space limit for this process, in MiB.") var memoryLimitMB: Int?
     @Option(name: .customLong("dataset-name"), help: "The dataset name recorded in the artifact's lineage.") var datasetName = "dataset"
@@ -47,9 +49,20 @@ struct Worker: ParsableCommand {
                 model = try trainTable(spec, csv: csv, stop: stop, out: out)
             } else {
                 guard let train else { throw CLIError("give --train rows (IDX) or --csv") }
-                let all = try loadData()
-                let trainSet = try slice(all, train, field: "train")
-                let validationSet = try validation.map { try slice(all, $0, field: "validation") }
+                var parts: [SampleSelection.Part: LabeledImages] = [:]
+                func samples(_ text: String, field: String) throws -> LabeledImages {
+                    let selection: SampleSelection
+                    do { selection = try SampleSelection(parsing: text) } catch { throw CLIError("\(field): \(error)") }
+                    let part = selection.part(default: .train)
+                    if parts[part] == nil {
+                        parts[part] = part == .train ? try loadData(images, labels)
+                            : try loadData(testImages, testLabels, what: "--test-images and --test-labels")
+                    }
+                    let all = parts[part]!
+                    do { return try all.slice(selection.range(count: all.count)) } catch { throw CLIError("\(field): \(error)") }
+                }
+                let trainSet = try samples(train, field: "train")
+                let validationSet = try validation.map { try samples($0, field: "validation") }
                 if stop.isSet { throw NNError.cancelled }
                 model = try TernModel.train(
                     spec: spec, train: trainSet, validation: validationSet, datasetName: datasetName,
@@ -100,8 +113,8 @@ struct Worker: ParsableCommand {
     }
 
     /// Images `(n, ...)` as bytes and labels `(n)` as bytes or 32-bit integers.
-    private func loadData() throws -> LabeledImages {
-        guard let images, let labels else { throw CLIError("give --images and --labels (IDX) or --csv") }
+    private func loadData(_ images: String?, _ labels: String?, what: String = "--images and --labels (IDX) or --csv") throws -> LabeledImages {
+        guard let images, let labels else { throw CLIError("give \(what)") }
         let imageTensor = try IDX.read(contentsOf: URL(fileURLWithPath: images)).uint8Tensor()
         let labelTensor: Tensor<Int32>
         switch try IDX.read(contentsOf: URL(fileURLWithPath: labels)) {
@@ -117,10 +130,6 @@ struct Worker: ParsableCommand {
             throw CLIError("labels must be unsigned bytes or 32-bit integers, not floats")
         }
         return try LabeledImages(images: imageTensor, labels: labelTensor)
-    }
-
-    private func slice(_ data: LabeledImages, _ text: String, field: String) throws -> LabeledImages {
-        do { return try data.slice(RowRange(parsing: text)) } catch { throw CLIError("\(field): \(error)") }
     }
 }
 

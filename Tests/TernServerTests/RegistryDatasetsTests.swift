@@ -55,6 +55,36 @@ import TernTensor
         }
     }
 
+    /// An IDX dataset may carry a test part (as MNIST ships): both files or
+    /// neither, with the training images' size; jobs select it as `test`.
+    @Test func idxWithATestPart() async throws {
+        let images = try idx([6, 4, 4]), labels = try idx([6], fill: 3)
+        let testImages = try idx([2, 4, 4]), testLabels = try idx([2], fill: 2)
+        try await RegistryHarness.run { client, h async throws in
+            let form = multipart([("images", images), ("labels", labels), ("test_images", testImages), ("test_labels", testLabels)])
+            let created = try await call(client, .post, "/api/v1/datasets?name=digits&kind=idx", key: h.deploy,
+                                         body: form.body, contentType: form.contentType)
+            #expect(created.status == .created, "\(created.error)")
+            #expect(created.json["rows"] as? Int == 6)
+            #expect((created.json["schema"] as? [String: Any])?["test_rows"] as? Int == 2)
+            #expect((created.json["files"] as? [String: String])?.keys.sorted() == ["images", "labels", "test_images", "test_labels"])
+            let before = try await h.snapshot()
+            let bad: [([(String, [UInt8])], String)] = [
+                ([("images", images), ("labels", labels), ("test_images", testImages)], "both 'test_images' and 'test_labels'"),
+                ([("images", images), ("labels", labels), ("test_images", try idx([2, 5, 5])), ("test_labels", testLabels)], "training images' size"),
+                ([("images", images), ("labels", labels), ("test_images", testImages), ("test_labels", try idx([3]))], "test_images hold 2 samples"),
+                ([("images", images), ("labels", labels), ("test_images", [1, 2, 3]), ("test_labels", testLabels)], "test_images:"),
+            ]
+            for (parts, message) in bad {
+                let form = multipart(parts)
+                let reply = try await call(client, .post, "/api/v1/datasets?name=digits&kind=idx", key: h.deploy,
+                                           body: form.body, contentType: form.contentType)
+                #expect(reply.status == .badRequest && reply.error.contains(message), "\(reply.error)")
+            }
+            #expect(try await h.snapshot() == before)
+        }
+    }
+
     /// Small raw (uncompressed) IDX files built in the test.
     func idx(_ dims: [Int], fill: UInt8 = 1) throws -> [UInt8] {
         try IDX.encode(Tensor<UInt8>(shape: Shape(dims), scalars: Array(repeating: fill, count: dims.reduce(1, *))))

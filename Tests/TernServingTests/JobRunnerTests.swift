@@ -5,6 +5,38 @@ import TernRegistry
 
 /// End-to-end jobs: real `tern worker` processes training on the MNIST test set.
 @Suite(.serialized) struct JobRunnerTests {
+    /// A dataset with a test part: `train:...` reads its images, `test:...`
+    /// its test part; `test` on a dataset without one is refused at submit.
+    @Test func trainAndTestParts() async throws {
+        let fixture = try await JobFixture()
+        defer { fixture.remove() }
+        let spec = try JobFixture.spec(epochs: 1)
+        await #expect(throws: JobError.self) {
+            try await fixture.runner.submit(model: "m", spec: spec, datasetName: "mnist", datasetVersion: nil,
+                                            trainRows: "0:1000", validationRows: "test", createdBy: nil)
+        }
+        let images = try #require(FileManager.default.contents(atPath: JobFixture.mnist.appendingPathComponent("t10k-images-idx3-ubyte.gz").path))
+        let labels = try #require(FileManager.default.contents(atPath: JobFixture.mnist.appendingPathComponent("t10k-labels-idx1-ubyte.gz").path))
+        let imagesSHA = try fixture.artifacts.put(images), labelsSHA = try fixture.artifacts.put(labels)
+        // The same files serve as both parts here; only the plumbing is under test.
+        _ = try await fixture.store.createDataset(
+            name: "split", kind: .idx, rows: 10000, schema: #"{"test_rows": 10000}"#,
+            files: ["images": imagesSHA, "labels": labelsSHA, "test_images": imagesSHA, "test_labels": labelsSHA],
+            sha256: imagesSHA, createdBy: nil)
+        await #expect(throws: JobError.self) {
+            try await fixture.runner.submit(model: "m", spec: spec, datasetName: "split", datasetVersion: nil,
+                                            trainRows: "train:0:1000", validationRows: "test:0:10001", createdBy: nil)
+        }
+        let job = try await fixture.runner.submit(model: "m", spec: spec, datasetName: "split", datasetVersion: nil,
+                                                  trainRows: "train:0:1000", validationRows: "test:9000:10000", createdBy: nil)
+        #expect(job.trainRows == "train:0:1000" && job.validationRows == "test:9000:10000")
+        let finished = try await fixture.finished(job.id)
+        #expect(finished.state == .succeeded, "\(finished.error ?? "")")
+        let version = try await fixture.store.version(model: "m", version: 1)
+        #expect(version.lineage.parameters["validation_rows"] == "test:9000:10000")
+        #expect(finished.history.contains("val_accuracy"), "\(finished.history)")
+    }
+
     @Test func smallJobSucceedsAndRegistersAVersion() async throws {
         let fixture = try await JobFixture()
         defer { fixture.remove() }

@@ -11,13 +11,13 @@ struct Jobs: AsyncParsableCommand {
 struct JobsSubmit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit", abstract: "Submit a spec to train on a stored dataset.",
-        discussion: "Example: tern jobs submit Examples/mnist-mlp.json --model mnist --dataset mnist --train 0:8000 --validation 8000:10000 --watch")
+        discussion: "Example: tern jobs submit Examples/mnist-mlp.json --model mnist --dataset mnist --train train --validation test --watch")
     @Argument var spec: String
     @Option var model: String
     @Option var dataset: String
     @Option(name: .customLong("dataset-version")) var datasetVersion: Int?
-    @Option(help: "IDX datasets: training rows.") var train: String?
-    @Option(help: "IDX datasets: validation rows.") var validation: String?
+    @Option(help: "IDX datasets: training samples, start:end of the images, train, or test[:start:end] of a test part.") var train: String?
+    @Option(help: "IDX datasets: validation samples, as --train (e.g. test).") var validation: String?
     @Option(name: .customLong("test-fraction"), help: "CSV datasets: fraction of rows held out for validation (default 0.2).") var testFraction: Double?
     @Option(name: .customLong("split-seed"), help: "CSV datasets: seed of the held-out split (default 1).") var splitSeed: UInt64?
     @Flag(help: "Follow progress until the job ends.") var watch = false
