@@ -16,14 +16,14 @@ swift build -c release --product tern >"$OUT/build.log" 2>&1 || { cat "$OUT/buil
 TERN=.build/release/tern
 
 accuracy() { # model → accuracy on 8000:10000
-    "$TERN" evaluate "$1" --range 8000:10000 | awk '$1 == "accuracy:" { print $2 }'
+    "$TERN" evaluate "$1" --range test:8000:10000 | awk '$1 == "accuracy:" { print $2 }'
 }
 
 run() { # label, extra flags → mean accuracy, printed per seed on stderr
     local label=$1; shift
     local sum=0
     for seed in "${SEEDS[@]}"; do
-        "$TERN" train "$SPEC" --train 0:1000 --validation 8000:10000 --seed "$seed" --epochs "$EPOCHS" \
+        "$TERN" train "$SPEC" --train test:0:1000 --validation test:8000:10000 --seed "$seed" --epochs "$EPOCHS" \
             --output "$OUT/$label-$seed.tern" --quiet "$@" >/dev/null
         local acc
         acc=$(accuracy "$OUT/$label-$seed.tern")

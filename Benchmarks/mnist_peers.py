@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peers for `tern bench train`: the same MNIST MLP workload in NumPy and Keras.
 
-Workload (shared/data/README.md): the 10,000 MNIST test images tiled six
+Workload (Data/README.md): the 10,000 MNIST test images tiled six
 times (60,000 samples per epoch), batch 32, Flatten -> Dense 128 relu ->
 Dense 10 softmax, Adam (lr 0.001, Keras defaults), sparse categorical
 cross-entropy. Prints the median seconds per epoch of each peer.
@@ -27,7 +27,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.environ.get("TERN_DATA_DIR", os.path.join(ROOT, "..", "shared", "data"))
+DATA = os.environ.get("TERN_DATA_DIR", os.path.join(ROOT, "Data"))
 
 
 def read_idx(path):

@@ -13,12 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
-data=${TERN_DATA_DIR:-../shared/data}/mnist
+data=${TERN_DATA_DIR:-$PWD/Data}/mnist
 [ "${SKIP_BUILD:-0}" = 1 ] || swift build -c release --product tern >/dev/null
 tern=.build/release/tern
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$tern" train Examples/mnist-mlp.json --data "$data" --train 0:8000 --epochs 1 --quiet --output "$work/mlp.tern" >/dev/null
+"$tern" train Examples/mnist-mlp.json --data "$data" --train test:0:8000 --epochs 1 --quiet --output "$work/mlp.tern" >/dev/null
 "$tern" export "$work/mlp.tern" --format onnx --output "$work/mlp.onnx" >/dev/null
 fixtures=Tests/TernFormatsTests/Fixtures/onnx
 names=(native exported gemm matmul)

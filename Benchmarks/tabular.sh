@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tern=${1:-}
 if [ -z "$tern" ]; then swift build -c release --product tern >/dev/null; tern=.build/release/tern; fi
-data=${TERN_DATA_DIR:-../shared/data}/tabular
+data=${TERN_DATA_DIR:-$PWD/Data}/tabular
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for pair in titanic:accuracy penguins:accuracy mpg:mae diamonds:r2; do

@@ -433,7 +433,7 @@ def find_mnist(explicit):
     candidates = [explicit] if explicit else []
     if os.environ.get("TERN_DATA_DIR"):
         candidates.append(os.path.join(os.environ["TERN_DATA_DIR"], "mnist"))
-    candidates += [os.path.join(ROOT, "..", "shared", "data", "mnist"), "/work/shared/data/mnist"]
+    candidates += [os.path.join(ROOT, "Data", "mnist")]
     for c in candidates:
         if c and os.path.exists(os.path.join(c, "t10k-images-idx3-ubyte.gz")):
             return c

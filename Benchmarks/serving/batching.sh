@@ -14,14 +14,14 @@ DURATION=${DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-64}
 BATCHING=${BATCHING:-200 32}
 PYTHON=${PYTHON:-python3}
-data=${TERN_DATA_DIR:-../shared/data}/mnist
+data=${TERN_DATA_DIR:-$PWD/Data}/mnist
 . "$here/lib.sh"
 tern_binary
 work=$(mktemp -d)
 server=
 cleanup() { [ -z "$server" ] || { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; }; rm -rf "$work"; }
 trap cleanup EXIT
-"$tern" train Examples/mnist-mlp.json --data "$data" --train 0:8000 --epochs 1 --quiet --output "$work/m.tern" >/dev/null
+"$tern" train Examples/mnist-mlp.json --data "$data" --train test:0:8000 --epochs 1 --quiet --output "$work/m.tern" >/dev/null
 "$PYTHON" "$here/make_bodies.py" "$work/bodies" --data "$data" --index 0 >/dev/null
 start_tern "$work/home" "$work/log"
 server=$tern_pid

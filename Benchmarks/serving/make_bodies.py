@@ -8,7 +8,7 @@ Writes into OUT_DIR:
   v2.bin.len   the JSON header's length (the Inference-Header-Content-Length value)
   label        the image's label
 
-  python3 make_bodies.py OUT_DIR [--data ../shared/data/mnist] [--index 0]
+  python3 make_bodies.py OUT_DIR [--data Data/mnist] [--index 0]
 
 Standard library only (gzip + struct).
 """
@@ -31,7 +31,7 @@ def read_idx(path):
 
 def main():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    default_data = os.path.join(os.environ.get("TERN_DATA_DIR", os.path.join(root, "..", "shared", "data")), "mnist")
+    default_data = os.path.join(os.environ.get("TERN_DATA_DIR", os.path.join(root, "Data")), "mnist")
     p = argparse.ArgumentParser()
     p.add_argument("out")
     p.add_argument("--data", default=default_data)

@@ -15,7 +15,7 @@
 #   FASTAPI=1          0 skips the FastAPI peer (no venv, no pip)
 #   FASTAPI_WORKERS="1 2"
 #   PYTHON=python3     the interpreter that creates the peer's venv
-#   TERN_DATA_DIR      parent of mnist/ (default ../shared/data)
+#   TERN_DATA_DIR      parent of mnist/ (default Data)
 #   IMAGE=0            index of the MNIST test image sent in every request
 #   EPOCHS=1           epochs of the quick training run
 #   RESULTS=DIR        keep the raw wrk outputs and logs there (default: a temp dir, removed)
@@ -38,7 +38,7 @@ PYTHON=${PYTHON:-python3}
 IMAGE=${IMAGE:-0}
 EPOCHS=${EPOCHS:-1}
 BATCHING=${BATCHING-200 32}
-data=${TERN_DATA_DIR:-../shared/data}/mnist
+data=${TERN_DATA_DIR:-$PWD/Data}/mnist
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 . "$here/lib.sh"
@@ -108,7 +108,7 @@ probe() { # url body content-type header-length out -> HTTP status
 
 echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 echo "== model: Examples/mnist-mlp.json, $EPOCHS epoch(s) on MNIST test rows 0:8000"
-"$tern" train Examples/mnist-mlp.json --data "$data" --train 0:8000 --epochs "$EPOCHS" --quiet --output "$work/mnist.tern"
+"$tern" train Examples/mnist-mlp.json --data "$data" --train test:0:8000 --epochs "$EPOCHS" --quiet --output "$work/mnist.tern"
 "$PYTHON" "$here/make_bodies.py" "$work/bodies" --data "$data" --index "$IMAGE"
 bodies=$work/bodies
 binlen=$(cat "$bodies/v2.bin.len")

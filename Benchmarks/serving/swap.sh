@@ -21,7 +21,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
 BATCHING=${BATCHING:-}
 PYTHON=${PYTHON:-python3}
-data=${TERN_DATA_DIR:-../shared/data}/mnist
+data=${TERN_DATA_DIR:-$PWD/Data}/mnist
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 . "$here/lib.sh"
@@ -40,7 +40,7 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
 echo "== machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 echo "== two versions of Examples/mnist-mlp.json (1 epoch on test rows 0:8000, seeds 1 and 2)"
 for seed in 1 2; do
-    "$tern" train Examples/mnist-mlp.json --data "$data" --train 0:8000 --epochs 1 --seed "$seed" --quiet --output "$work/v$seed.tern"
+    "$tern" train Examples/mnist-mlp.json --data "$data" --train test:0:8000 --epochs 1 --seed "$seed" --quiet --output "$work/v$seed.tern"
 done
 "$PYTHON" "$here/make_bodies.py" "$work/bodies" --data "$data" --index 0 >/dev/null
 

@@ -7,7 +7,7 @@ answers must equal those of the plain JSON request.
 
     pip install 'tritonclient[http]' numpy
     python3 Benchmarks/serving/triton_client_check.py --url 127.0.0.1:8080 --model mnist \
-        [--api-key KEY] [--version production] [--data ../shared/data/mnist] [--count 8]
+        [--api-key KEY] [--version production] [--data Data/mnist] [--count 8]
 """
 import argparse
 import gzip
@@ -43,7 +43,7 @@ def main():
     parser.add_argument("--model", default="mnist")
     parser.add_argument("--version", default="")
     parser.add_argument("--api-key", default=os.environ.get("TERN_API_KEY", ""))
-    parser.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../../shared/data/mnist"))
+    parser.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../Data/mnist"))
     parser.add_argument("--count", type=int, default=8)
     args = parser.parse_args()
 
