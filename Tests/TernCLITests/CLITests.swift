@@ -93,8 +93,11 @@ struct CLI {
         try #"{"input": {"shape": [28, 28, 1]}, "layers": [{"type": "conv2d", "filters": 2, "kernel_size": 3}, {"type": "dense", "units": 10}], "compile": {"loss": "sparse_categorical_crossentropy"}}"#.write(to: badShape, atomically: true, encoding: .utf8)
         try expectOneLineError(["train", badShape.path] + data, mentions: "flatten")
 
-        try expectOneLineError(["train", mlp, "--data", work.path], mentions: "t10k-images")
-        try expectOneLineError(["train", mlp, "--train", "0:20000"] + data, mentions: "20000")
+        try expectOneLineError(["train", mlp, "--data", work.path], mentions: "train-images")
+        try expectOneLineError(["evaluate", "missing.tern", "--data", work.path], mentions: "missing.tern")
+        try expectOneLineError(["train", mlp, "--train", "0:70000"] + data, mentions: "70000")
+        try expectOneLineError(["train", mlp, "--validation", "test:0:10001"] + data, mentions: "10001")
+        try expectOneLineError(["train", mlp, "--train", "validation"] + data, mentions: "train, test")
         try expectOneLineError(["evaluate", "missing.tern"] + data, mentions: "missing.tern")
 
         let corrupt = work.appendingPathComponent("corrupt.tern")

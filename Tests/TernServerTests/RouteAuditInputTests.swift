@@ -107,7 +107,8 @@ import Testing
         try await Fixture.audit().expectAllRefused([
             RefusedRequest(.post, v, body: "not a model", contentType: "application/octet-stream", key: .deploy, .badRequest, "invalid model artifact"),
             RefusedRequest(.post, v, body: "{}", key: .deploy, .unsupportedMediaType, "application/octet-stream"),
-            RefusedRequest(.post, "/api/v1/models/nope/versions", body: "x", contentType: "application/octet-stream", key: .deploy, .notFound),
+            // A first upload would create the model, but only a valid artifact.
+            RefusedRequest(.post, "/api/v1/models/nope/versions", body: "x", contentType: "application/octet-stream", key: .deploy, .badRequest, "invalid model artifact"),
             RefusedRequest(.post, "/api/v1/models/%2e%2e/versions", body: "x", contentType: "application/octet-stream", key: .deploy, .badRequest),
             RefusedRequest(.get, "\(v)/7", key: .read, .notFound, "not found"),
             RefusedRequest(.get, "\(v)/canary", key: .read, .notFound, "not found"),
