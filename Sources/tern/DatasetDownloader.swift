@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// One file of a downloadable dataset: where it comes from and what it must hash to.
 struct DatasetFile: Codable, Sendable {
@@ -143,7 +144,8 @@ final class DatasetDownloader {
                     throw CLIError(error.message(url: file.url))
                 }
                 let have = fileSize(part) ?? 0
-                note("\(file.name): \(reason); resuming at \(formatBytes(have)) (attempt \(attempt + 1) of \(attempts))")
+                let next = have > 0 ? "resuming at \(formatBytes(have))" : "retrying"
+                note("\(file.name): \(reason); \(next) (attempt \(attempt + 1) of \(attempts))")
                 try await Task.sleep(nanoseconds: UInt64(backoff[min(attempt - 1, backoff.count - 1)] * 1e9))
             }
         }
@@ -178,6 +180,9 @@ final class DatasetDownloader {
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, timeout: .hours(24))
+        } catch let error as NIOConnectionError where error.dnsAError != nil || error.dnsAAAAError != nil {
+            // A name that does not resolve will not resolve a second later.
+            throw TransferError.fatal("cannot resolve the host \(error.host)")
         } catch {
             throw TransferError.retryable("\(describeTransfer(error))")
         }
@@ -363,7 +368,7 @@ final class Progress {
 
     func finish(_ done: Int64) {
         guard enabled else { return }
-        emit((interactive ? "\r" : "") + line(done) + (interactive ? "\u{1B}[K" : "") + "\n")
+        emit((interactive ? "\r" : "") + line(done, final: true) + (interactive ? "\u{1B}[K" : "") + "\n")
         drewInPlace = false
     }
 
@@ -374,18 +379,19 @@ final class Progress {
         drewInPlace = false
     }
 
-    private func line(_ done: Int64) -> String {
+    private func line(_ done: Int64, final: Bool = false) -> String {
         let seconds = max(Date().timeIntervalSince(began), 1e-3)
-        let rate = formatBytes(Int64(Double(done - start) / seconds)) + "/s"
-        guard let total, total > 0 else { return "\(name)  \(formatBytes(done))  \(rate)" }
+        // The rate of the first few milliseconds means little.
+        let rate = seconds < 0.5 && !final ? "" : formatBytes(Int64(Double(done - start) / seconds)) + "/s"
+        guard let total, total > 0 else { return [name, formatBytes(done), rate].filter { !$0.isEmpty }.joined(separator: "  ") }
         let fraction = min(Double(done) / Double(total), 1)
         let percent = String(format: "%3d%%", Int(fraction * 100))
         if interactive {
             let width = 24, filled = Int(fraction * Double(width))
             let bar = String(repeating: "━", count: filled) + String(repeating: "─", count: width - filled)
-            return "\(name)  \(bar)  \(formatBytes(done)) / \(formatBytes(total))  \(percent)  \(rate)"
+            return [name, bar, "\(formatBytes(done)) / \(formatBytes(total))", percent, rate].filter { !$0.isEmpty }.joined(separator: "  ")
         }
-        return "\(name): \(formatBytes(done)) / \(formatBytes(total))  \(percent)  \(rate)"
+        return ["\(name): \(formatBytes(done)) / \(formatBytes(total))", percent, rate].filter { !$0.isEmpty }.joined(separator: "  ")
     }
 
     private func emit(_ text: String) {

@@ -17,7 +17,7 @@ struct DatasetsFetch: AsyncParsableCommand {
 
             A manifest describes other datasets: \
             {"name": "...", "files": [{"name": "a.gz", "url": "https://...", "sha256": "...", "size": 123}]} \
-            (size optional).
+            (size optional; "extract": ["member", ...] unpacks members of a .tar.gz beside it).
 
             Examples:
               tern datasets fetch fashion-mnist
