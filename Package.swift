@@ -110,9 +110,10 @@ let package = Package(
             name: "tern",
             dependencies: [
                 "TernTensor", "TernNN", "TernData", "TernFormats", "TernRegistry", "TernServing", "TernServer",
-                "CTernSystem",
+                "CTernSystem", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(name: "TernTesting", dependencies: ["TernTensor"]),
@@ -120,7 +121,10 @@ let package = Package(
         .testTarget(name: "TernNNTests", dependencies: ["TernNN", "TernTesting"]),
         .testTarget(name: "TernDataTests", dependencies: ["TernData", "TernTesting"]),
         .testTarget(name: "TernFormatsTests", dependencies: ["TernFormats", "TernTesting"], exclude: ["Fixtures"]),
-        .testTarget(name: "TernCLITests", dependencies: ["TernFormats", "TernTesting"]),
+        .testTarget(
+            name: "TernCLITests",
+            dependencies: ["TernFormats", "TernData", "TernTesting", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "TernRegistryTests", dependencies: ["TernRegistry", "TernTesting"]),
         .testTarget(name: "TernServingTests", dependencies: ["TernServing", "TernTesting"]),
         .testTarget(

@@ -4,7 +4,7 @@ import Foundation
 struct Datasets: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Upload and list datasets on a server; profile a CSV file locally.",
-        subcommands: [DatasetsUpload.self, DatasetsList.self, DatasetsProfile.self])
+        subcommands: [DatasetsUpload.self, DatasetsList.self, DatasetsProfile.self, DatasetsFetch.self])
 }
 
 struct DatasetsUpload: AsyncParsableCommand {
