@@ -3,6 +3,26 @@ import Foundation
 import Glibc
 #endif
 
+/// A new IPv4 TCP socket.
+func tcpSocket() throws -> Int32 {
+    #if os(Linux)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    #else
+    let fd = socket(AF_INET, SOCK_STREAM, 0)
+    #endif
+    guard fd >= 0 else { throw CLIError("socket() failed: \(errno)") }
+    return fd
+}
+
+/// 127.0.0.1:`port` (0: any free port, when binding).
+func loopbackAddress(port: Int) -> sockaddr_in {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
+    return address
+}
+
 /// A hand-driven HTTP/1.1 connection to a loopback port, for requests a
 /// URL session cannot make: a body sent in parts, or never finished.
 final class RawConnection {
@@ -10,16 +30,8 @@ final class RawConnection {
 
     /// Connects to 127.0.0.1:`port`.
     init(port: Int) throws {
-        #if os(Linux)
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw CLIError("socket() failed: \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
+        fd = try tcpSocket()
+        var address = loopbackAddress(port: port)
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

@@ -38,6 +38,17 @@ import Testing
         #expect(job.status == 0, "\(job.stdout)\n\(job.stderr)")
         #expect(job.stdout.contains("succeeded"), "\(job.stdout)")
         #expect(job.stdout.contains("val_accuracy"), "\(job.stdout)")
+        // Each epoch line shows that epoch's own time, as Keras does (not the
+        // time since the job started): the seconds the job recorded for it.
+        let jobID = try #require(job.stdout.split(separator: " ").dropFirst().first.map(String.init), "\(job.stdout)")
+        let history = try #require(try await server.json("GET", "/api/v1/jobs/\(jobID)")["history"] as? [[String: Any]])
+        let recorded = Set(history.compactMap { ($0["seconds"] as? Double).map { $0 < 10 ? String(format: "%.2fs", $0) : String(format: "%.0fs", $0) } })
+        let epochLines = job.stdout.split(separator: "\n").filter { $0.hasSuffix("/step") || $0.contains("/step - ") }
+        #expect(!epochLines.isEmpty, "\(job.stdout)")
+        for line in epochLines {
+            let shown = line.split(separator: " ").first { $0.hasSuffix("s") && Double($0.dropLast()) != nil }.map(String.init)
+            #expect(shown.map(recorded.contains) == true, "\(line) vs recorded \(recorded.sorted())")
+        }
 
         let version = try await server.json("GET", "/api/v1/models/mnist/versions/1")
         let metrics = try #require(version["metrics"] as? [String: Any])
