@@ -74,6 +74,23 @@ struct CLI {
         }
     }
 
+    /// Outside the checkout (here a temporary folder), the data defaults to
+    /// the checkout's Data/ and the built-in benchmarks need no spec file.
+    @Test func runsFromAnyDirectory() throws {
+        let bench = try CLI.run(["bench", "train", "--epochs", "1"], in: work)
+        #expect(bench.status == 0, "\(bench.stderr)")
+        #expect(bench.stdout.contains("bench train: mnist-mlp, 60000 samples per epoch"), "\(bench.stdout)")
+        let predict = try CLI.run(["bench", "predict", "--iterations", "100", "--batch", "100"], in: work)
+        #expect(predict.status == 0, "\(predict.stderr)")
+        #expect(predict.stdout.contains("single image: median"), "\(predict.stdout)")
+        let train = try CLI.run(["train", mlp, "--train", "0:500", "--epochs", "1", "--output", "m.tern", "--quiet"], in: work)
+        #expect(train.status == 0, "\(train.stderr)")
+        let inspect = try CLI.run(["inspect", "m.tern"], in: work)
+        #expect(inspect.stdout.contains("Data: mnist rows train:0:500 (500 samples)"), "\(inspect.stdout)")
+        let evaluate = try CLI.run(["evaluate", "m.tern", "--range", "0:500"], in: work)
+        #expect(evaluate.status == 0 && evaluate.stdout.contains("accuracy: 0."), "\(evaluate.stderr)")
+    }
+
     func expectOneLineError(_ arguments: [String], mentions: String) throws {
         let r = try CLI.run(arguments, in: work)
         #expect(r.status != 0)
