@@ -60,11 +60,21 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible, Senda
 /// Turns every error a route throws (including Hummingbird's own 404 and
 /// 413) into a JSON `{"error": ...}` response with the right status.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The routes, to tell a wrong method (405) from an unknown path (404).
+    var routes: RouteTable? = nil
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound && error.body == nil {
             // Hummingbird's answer when no route matches the path and method.
+            let allowed = routes?.methods(for: request.uri.path) ?? []
+            if !allowed.isEmpty {
+                var response = try APIError(.methodNotAllowed, "\(request.method.rawValue.prefix(16)) is not allowed on \(request.uri.path.prefix(200)) (allowed: \(allowed.joined(separator: ", ")))")
+                    .response(from: request, context: context)
+                response.headers[.allow] = allowed.joined(separator: ", ")
+                return response
+            }
             return try APIError(.notFound, "no route for \(request.method.rawValue.prefix(16)) \(request.uri.path.prefix(200))")
                 .response(from: request, context: context)
         } catch {

@@ -13,9 +13,11 @@ import TernServing
 /// method is a JSON 404 that is counted and carries a request id.
 public func buildRouter(_ services: ServerServices) -> Router<TernRequestContext> {
     let router = Router(context: TernRequestContext.self)
+    let routes = RouteTable()
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
-    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: ErrorMiddleware(routes: routes))
+    router.add(middleware: DeclaredLengthMiddleware(limit: services.configuration.maxBodyBytes))
     router.add(middleware: AuthMiddleware(store: services.store))
     addInferenceRoutes(to: router, services)
     addDeploymentRoutes(to: router, services)
@@ -24,5 +26,6 @@ public func buildRouter(_ services: ServerServices) -> Router<TernRequestContext
     addRunRoutes(to: router, services)
     addMetricsRoute(to: router, services)
     addOpenAPIRoute(to: router)
+    routes.record(router)
     return router
 }

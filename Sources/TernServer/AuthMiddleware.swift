@@ -15,9 +15,7 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let header = request.headers[.authorization].map { value -> String in
-            value.hasPrefix("Bearer ") ? String(value.dropFirst(7)) : value
-        } ?? request.headers[AuthMiddleware.apiKeyHeader]
+        let header = request.headers[.authorization].map(AuthMiddleware.credentials) ?? request.headers[AuthMiddleware.apiKeyHeader]
         if let text = header?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             guard let id = APIKeys.id(of: text), let record = try await store.key(id: id),
                   APIKeys.verify(text, against: record) else {
@@ -26,5 +24,14 @@ struct AuthMiddleware: RouterMiddleware {
             context.identity = record
         }
         return try await next(request, context)
+    }
+
+    /// The key in an `Authorization` value: after the `Bearer` scheme, whose
+    /// name is case-insensitive (RFC 9110, 11.1), or the whole value.
+    static func credentials(_ value: String) -> String {
+        let trimmed = value.drop { $0 == " " || $0 == "\t" }
+        guard let space = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" }),
+              trimmed[..<space].lowercased() == "bearer" else { return String(trimmed) }
+        return String(trimmed[space...])
     }
 }

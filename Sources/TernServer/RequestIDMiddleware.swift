@@ -30,6 +30,10 @@ struct RequestIDMiddleware: RouterMiddleware {
             response = try APIError.from(error).response(from: request, context: context)
         }
         response.headers[RequestIDMiddleware.header] = context.requestID
+        // No answer is sniffed as another type or kept by a cache (keys are
+        // shown once, predictions are per request).
+        response.headers[.xContentTypeOptions] = "nosniff"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
     }
 

@@ -47,8 +47,8 @@ import TernRegistry
         try await fixture.expectAllRefused(requests)
     }
 
-    /// Unknown paths and known paths with another method: Hummingbird
-    /// answers 404 for both; the error middleware makes it JSON.
+    /// Unknown paths are a JSON 404; known paths with another method a JSON
+    /// 405 with `Allow` (RFC 9110).
     @Test(arguments: [
         RefusedRequest(.get, "/nope", key: .none, .notFound, "no route for GET /nope"),
         RefusedRequest(.get, "/", key: .none, .notFound, "no route"),
@@ -57,17 +57,17 @@ import TernRegistry
         RefusedRequest(.get, "/api/v1/models/mnist/versions/1/artifact/extra", key: .read, .notFound, "no route"),
         RefusedRequest(.get, "/api/v1/jobs/a/b/c", key: .read, .notFound, "no route"),
         RefusedRequest(.post, "/v2/models/mnist/predict", body: "{}", key: .predict, .notFound, "no route"),
-        RefusedRequest(.put, "/api/v1/models", body: #"{"name": "x"}"#, key: .deploy, .notFound, "no route for PUT /api/v1/models"),
-        RefusedRequest(.delete, "/api/v1/models", key: .admin, .notFound, "no route"),
-        RefusedRequest(.patch, "/api/v1/deployments", body: "{}", key: .deploy, .notFound, "no route"),
-        RefusedRequest(.delete, "/api/v1/jobs/job-0000000000000000", key: .deploy, .notFound, "no route"),
-        RefusedRequest(.put, "/api/v1/keys/0123456789ab", body: "{}", key: .admin, .notFound, "no route"),
-        RefusedRequest(.post, "/metrics", body: "{}", key: .none, .notFound, "no route"),
-        RefusedRequest(.delete, "/openapi.json", key: .none, .notFound, "no route"),
-        RefusedRequest(.get, "/v2/models/mnist/infer", key: .predict, .notFound, "no route"),
-        RefusedRequest(.options, "/api/v1/models", key: .read, .notFound, "no route"),
+        RefusedRequest(.put, "/api/v1/models", body: #"{"name": "x"}"#, key: .deploy, .methodNotAllowed, "is not allowed"),
+        RefusedRequest(.delete, "/api/v1/models", key: .admin, .methodNotAllowed, "is not allowed"),
+        RefusedRequest(.patch, "/api/v1/deployments", body: "{}", key: .deploy, .methodNotAllowed, "is not allowed"),
+        RefusedRequest(.delete, "/api/v1/jobs/job-0000000000000000", key: .deploy, .methodNotAllowed, "is not allowed"),
+        RefusedRequest(.put, "/api/v1/keys/0123456789ab", body: "{}", key: .admin, .methodNotAllowed, "is not allowed"),
+        RefusedRequest(.post, "/metrics", body: "{}", key: .none, .methodNotAllowed, "is not allowed"),
+        RefusedRequest(.delete, "/openapi.json", key: .none, .methodNotAllowed, "is not allowed"),
+        RefusedRequest(.get, "/v2/models/mnist/infer", key: .predict, .methodNotAllowed, "is not allowed"),
+        RefusedRequest(.options, "/api/v1/models", key: .read, .methodNotAllowed, "is not allowed"),
     ])
-    func unknownRoutesAndMethodsAreJSON404(request: RefusedRequest) async throws {
+    func unknownRoutesAre404AndWrongMethods405(request: RefusedRequest) async throws {
         let fixture = try await Fixture.audit()
         try await fixture.expectAllRefused([request])
     }
