@@ -19,6 +19,7 @@ func broadcastShape(_ shapes: [[Int]]) throws -> [Int] {
             out[offset + i] = d
         }
     }
+    _ = try ONNXLimits.elementCount(out)
     return out
 }
 

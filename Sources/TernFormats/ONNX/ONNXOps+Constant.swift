@@ -48,8 +48,8 @@ extension ONNXOps {
                 throw ONNXKernelError("shape must be a 1-D INT64 tensor, got \(shapeValue.dataType.name) \(shapeValue.shape)")
             }
             let shape = dims.scalars.map { Int($0) }
-            guard shape.allSatisfy({ $0 >= 0 }) else { throw ONNXKernelError("shape \(shape) has a negative dimension") }
-            return [element.gathering([Int](repeating: 0, count: shape.reduce(1, *)), shape: shape)]
+            let count = try ONNXLimits.elementCount(shape)
+            return [element.gathering([Int](repeating: 0, count: count), shape: shape)]
         }
     }
 

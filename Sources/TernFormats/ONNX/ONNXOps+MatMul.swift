@@ -71,6 +71,7 @@ extension ONNXOps {
                 if beta != 1 { t.withUnsafeMutableBufferPointer { w in for i in w.indices { w[i] *= beta } } }
                 c = t
             }
+            _ = try ONNXLimits.elementCount([m, n])
             var out = Tensor<Float>(uninitialized: Shape([m, n]))
             if scale == 1 {
                 if biasRow, let bias {
@@ -192,14 +193,16 @@ extension ONNXOps {
         var out: Tensor<Float>
         if bBatch.isEmpty {
             // One product: A's batch axes fold into its rows.
-            let rows = aBatch.reduce(1, *) * m
             outShape = aBatch + [m, n]
+            _ = try ONNXLimits.elementCount(outShape)
+            let rows = aBatch.reduce(1, *) * m
             out = Tensor<Float>(uninitialized: Shape(outShape))
             multiply(try a.reshaped([rows, k]), transposeA: false, try b.reshaped([k, n]), m: rows, n: n, k: k,
                      into: &out, accumulate: false)
         } else {
             let batch = try broadcastShape([aBatch, bBatch])
             outShape = batch + [m, n]
+            _ = try ONNXLimits.elementCount(outShape)
             out = Tensor<Float>(uninitialized: Shape(outShape))
             let count = batch.reduce(1, *)
             let sa = broadcastSources(aBatch, to: batch), sb = broadcastSources(bBatch, to: batch)
