@@ -11,7 +11,7 @@ import TernTensor
             cat("c", ["x", "y", "y", nil]),
         ])
         func fill(_ strategy: ImputeStrategy, _ column: String) throws -> TabularValue? {
-            try TabularPipeline(steps: [.impute(columns: [column], strategy: strategy), .dropColumns(["a", "b", "c"])])
+            try TabularPipeline(steps: [.impute(columns: [column], strategy: strategy), .dropColumns(["a", "c"])])
                 .fit(table).steps[0].fills?.first
         }
         // Mean of 1, 3, 10 = 14 / 3; median = 3.

@@ -12,6 +12,21 @@ import TernTensor
         num("survived", [0, 1, 1, 1, 0, 0], .integer),
     ])
 
+    /// A pipeline that drops every feature (or every row) is a clear error
+    /// at fit, not a network with no inputs (which trapped in the GEMM).
+    @Test func aPipelineLeavingNoFeaturesOrRowsIsRefused() throws {
+        let noFeatures = TabularPipeline(steps: try decodeSteps("""
+            [{"type": "drop_columns", "columns": ["age", "fare", "sex"]}]
+            """), target: "survived")
+        #expect(throws: TabularError.invalidSpec(step: "pipeline", reason: "the steps leave no feature column besides the target")) {
+            try noFeatures.fit(titanic)
+        }
+        let noRows = TabularPipeline(steps: try decodeSteps("""
+            [{"type": "drop_missing"}, {"type": "drop_outliers", "columns": ["fare"], "method": "zscore", "threshold": 0.0001}]
+            """), target: "survived")
+        #expect(throws: TabularError.self) { try noRows.fit(titanic) }
+    }
+
     @Test func firstFitAndTransform() throws {
         let pipeline = TabularPipeline(steps: try decodeSteps("""
             [{"type": "impute", "columns": ["age"], "strategy": "median"},

@@ -55,6 +55,12 @@ public struct TabularPipeline: Codable, Equatable, Sendable {
             fittedSteps.append(fitted)
         }
         let features = current.columns.filter { $0.name != target }
+        guard !features.isEmpty else {
+            throw TabularError.invalidSpec(step: "pipeline", reason: "the steps leave no feature column besides the target")
+        }
+        guard current.rowCount > 0 else {
+            throw TabularError.invalidSpec(step: "pipeline", reason: "the steps leave no training rows")
+        }
         for column in features {
             guard case let .numbers(values) = column.values else { throw TabularError.categoricalFeature(column: column.name) }
             if let row = values.firstIndex(where: { $0 == nil }) {
