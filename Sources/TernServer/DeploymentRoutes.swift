@@ -59,7 +59,9 @@ func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: Serv
         guard case let .number(version) = try VersionSelector(segment: segment) else {
             throw APIError(.badRequest, "version '\(segment.prefix(32))' must be a number")
         }
-        guard await services.runtime.unload(model: model, version: version) else {
+        // Undeploying a version that failed to restore at start clears it from readiness.
+        let wasFailedRestore = await services.readiness.clear(model: model, version: version)
+        guard await services.runtime.unload(model: model, version: version) || wasFailedRestore else {
             throw APIError(.notFound, "model '\(model)' version \(version) is not loaded")
         }
         await DeploymentsFile(directory: services.configuration.dataDirectory).save(services.runtime)

@@ -26,7 +26,14 @@ func addInferenceRoutes(to router: Router<TernRequestContext>, _ services: Serve
 
 private func addV2Routes(to router: Router<TernRequestContext>, _ services: ServerServices) {
     router.get("/v2/health/live") { _, _ in jsonResponse(.object(["live": .bool(true)])) }
-    router.get("/v2/health/ready") { _, _ in jsonResponse(.object(["ready": .bool(true)])) }
+    router.get("/v2/health/ready") { _, _ in
+        let problems = await services.readinessProblems()
+        guard problems.isEmpty else {
+            return jsonResponse(.object(["ready": .bool(false), "reasons": .array(problems.map { .string($0) })]),
+                                status: .serviceUnavailable)
+        }
+        return jsonResponse(.object(["ready": .bool(true)]))
+    }
     router.get("/v2") { _, context in
         try services.requirePredict(context)
         return jsonResponse(.object([

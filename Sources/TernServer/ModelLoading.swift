@@ -70,7 +70,9 @@ extension ServerServices {
                 throw APIError(.conflict, "the artifact of model '\(model)' version \(version) is missing from the artifact store")
             }
             do {
-                return try await runtime.load(model: model, version: version, artifact: artifact, batching: batching)
+                let loaded = try await runtime.load(model: model, version: version, artifact: artifact, batching: batching)
+                await readiness.clear(model: model, version: version)
+                return loaded
             } catch let error where error is FormatError || error is ONNXError || error is ONNXRuntimeError {
                 throw APIError(.conflict, "model '\(model)' version \(version) cannot be loaded: \(error)")
             }

@@ -19,6 +19,8 @@ public struct ServerServices: Sendable {
     let loads = LoadCoordinator()
     /// Serialises alias moves with the unloading of the versions they leave.
     let aliasMoves = AsyncLock()
+    /// Deployments that failed to restore, for the readiness probe.
+    let readiness = Readiness()
 
     public init(configuration: ServerConfiguration, store: any RegistryStore, artifacts: ArtifactStore,
                 runtime: ModelRuntime, jobs: JobRunner, logger: Logger, metrics: ServerMetrics = ServerMetrics()) {

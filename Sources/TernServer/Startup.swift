@@ -101,7 +101,10 @@ struct DeploymentsFile: Sendable {
                                                     batching: entry.batching ?? .disabled)
                 services.logger.info("restored deployment", metadata: ["model": "\(entry.model)", "version": "\(entry.version)"])
             } catch {
-                services.logger.error("could not restore deployment", metadata: ["model": "\(entry.model)", "version": "\(entry.version)", "error": "\(error)"])
+                let reason = (error as? RegistryError)?.description ?? "the artifact could not be loaded"
+                services.logger.error("could not restore deployment; not ready until it is loaded or undeployed",
+                                      metadata: ["model": "\(entry.model)", "version": "\(entry.version)", "error": "\(reason)"])
+                await services.readiness.restoreFailed(model: entry.model, version: entry.version, reason: reason)
             }
         }
     }
