@@ -69,7 +69,9 @@ import TernFormats
             return try await group.reduce(into: [String: Int]()) { total, part in total.merge(part) { $0 + $1 } }
         }
         #expect(Set(tally.keys) == ["v1", "v2"], "\(tally)")
-        #expect(tally.values.reduce(0, +) > 100, "\(tally)")
+        // Load did happen: at least a few requests per client. (Here 100-1,000
+        // answers; far fewer when the other suites train on the same 2 cores.)
+        #expect(tally.values.reduce(0, +) >= 16, "\(tally)")
         // The version the alias left is unloaded once its requests are done.
         try await Task.sleep(for: .seconds(3))
         let deployments = try await server.json("GET", "/api/v1/deployments")["deployments"] as? [[String: Any]] ?? []
