@@ -112,7 +112,7 @@ extension RegistryRoutes {
             let role = prefix + role
             guard !bytes.isEmpty else { throw APIError(.badRequest, "\(role): the file is empty") }
             do {
-                return try IDX.parse(try Gzip.decompress(bytes, maxOutputBytes: IDX.defaultMaxBytes))
+                return try IDX.parse(try Gzip.decompress(bytes, maxOutputBytes: RegistryRoutes.inflationLimit(compressedBytes: bytes.count)))
             } catch let error as IDXError {
                 throw APIError(.badRequest, "\(role): \(error.description)")
             } catch let error as GzipError {
@@ -139,6 +139,14 @@ extension RegistryRoutes {
         }
         return DatasetUpload(kind: .idx, files: [("images", images), ("labels", labels)], rows: x.shape[0],
                              schema: ["images": [.int(x.shape[1]), .int(x.shape[2])], "dtype": .string(dtype)])
+    }
+
+    /// How far an uploaded gzip file may inflate: 100 times its size (real
+    /// IDX files inflate 2-10 times; a decompression bomb ~1,000), at least
+    /// 16 MiB, at most IDX's own limit, so a 1 MB upload cannot make the
+    /// server hold 1 GB.
+    static func inflationLimit(compressedBytes: Int) -> Int {
+        min(IDX.defaultMaxBytes, max(16 << 20, compressedBytes.multipliedReportingOverflow(by: 100).partialValue))
     }
 
     /// The file role of a CSV dataset's table.

@@ -90,6 +90,24 @@ import TernTensor
         try IDX.encode(Tensor<UInt8>(shape: Shape(dims), scalars: Array(repeating: fill, count: dims.reduce(1, *))))
     }
 
+    /// A gzip file that inflates far past its size (a decompression bomb:
+    /// 40 MB of zeros in ~40 KB) is refused before it is all inflated.
+    @Test func decompressionBombsAreRefused() async throws {
+        let bomb = try Gzip.compress(try idx([10_000, 64, 64], fill: 0), level: 9)
+        #expect(bomb.count < 200_000)
+        #expect(RegistryRoutes.inflationLimit(compressedBytes: bomb.count) == 16 << 20)
+        #expect(RegistryRoutes.inflationLimit(compressedBytes: 1 << 20) == 100 << 20)
+        #expect(RegistryRoutes.inflationLimit(compressedBytes: 1 << 30) == IDX.defaultMaxBytes)
+        try await RegistryHarness.run { client, h async throws in
+            let form = multipart([("images", bomb), ("labels", try Gzip.compress(try idx([10_000])))])
+            let reply = try await call(client, .post, "/api/v1/datasets?name=bomb&kind=idx", key: h.deploy,
+                                       body: form.body, contentType: form.contentType)
+            #expect(reply.status == .badRequest, "\(reply.error)")
+            #expect(reply.error.contains("images") && reply.error.contains("exceeds the limit"), "\(reply.error)")
+            #expect(h.blobs().isEmpty)
+        }
+    }
+
     @Test func uploadSmallRawIDX() async throws {
         let images = try idx([3, 4, 5]), labels = try idx([3])
         try await RegistryHarness.run { client, h async throws in
