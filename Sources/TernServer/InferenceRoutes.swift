@@ -204,6 +204,10 @@ private func isDigits(_ s: String) -> Bool {
 
 /// Reads and parses a JSON body within the configured size and depth limits.
 func readJSON(_ request: Request, _ services: ServerServices) async throws -> JSONValue {
+    // JSON with no type, curl's default form type, or the binary protocol's
+    // octet-stream (a client may label a JSON-only body so); text/plain and
+    // other types are a 415.
+    try request.requireJSONContentType(alsoAccepting: ["application/octet-stream"])
     let buffer = try await request.collectBody(limit: services.configuration.maxJSONBodyBytes)
     do {
         return try JSONParser.parse(Array(buffer.readableBytesView), maxDepth: services.configuration.maxJSONDepth)

@@ -73,10 +73,10 @@ extension Request {
     /// JSON is the only body these routes take, so a body sent with no
     /// type, or with the form type `curl -d` adds by default, is read as
     /// JSON; any other declared type is a 415.
-    func requireJSONContentType() throws {
+    func requireJSONContentType(alsoAccepting extra: [String] = []) throws {
         guard let contentType = headers[.contentType] else { return }
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard mediaType == "application/json" || mediaType == "application/x-www-form-urlencoded" else {
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard mediaType == "application/json" || mediaType == "application/x-www-form-urlencoded" || extra.contains(mediaType) else {
             throw APIError(.unsupportedMediaType, "the request body must be application/json")
         }
     }

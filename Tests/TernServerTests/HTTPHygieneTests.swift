@@ -26,6 +26,23 @@ import Testing
         }
     }
 
+    /// Inference reads JSON sent as JSON, with no type or with curl's
+    /// default form type; a declared other type is a 415.
+    @Test func inferenceBodiesMustBeJSON() async throws {
+        let fixture = try await Fixture.make()
+        let body = v2Body(shape: [1, 784], data: list(try pixels(1).scalars))
+        try await fixture.test { client in
+            for (type, expected) in [("application/json", HTTPResponse.Status.ok), ("application/json; charset=utf-8", .ok),
+                                     ("application/x-www-form-urlencoded", .ok), ("text/plain", .unsupportedMediaType),
+                                     ("application/xml", .unsupportedMediaType)] {
+                let reply = try await client.raw.executeRequest(uri: "/v2/models/mnist/infer", method: .post,
+                                                                headers: [.authorization: "Bearer \(fixture.predictKey)", .contentType: type],
+                                                                body: ByteBuffer(string: body))
+                #expect(reply.status == expected, "\(type)")
+            }
+        }
+    }
+
     @Test func theBearerSchemeIsCaseInsensitive() async throws {
         let fixture = try await Fixture.make()
         try await fixture.test { client in
