@@ -24,6 +24,9 @@ public struct ServerConfiguration: Sendable {
     public var jobMemoryLimitMB = 8192
     /// Jobs run at once.
     public var jobConcurrency = 1
+    /// A connection that sends and receives nothing for this long is closed
+    /// (idle keep-alive connections and silent sockets; nginx keeps 75 s).
+    public var idleTimeout: Duration = .seconds(60)
     /// Bytes of model parameters kept loaded at once (nil: no limit); past
     /// it the least recently used versions no alias points at are unloaded,
     /// and loaded again when a request needs them.

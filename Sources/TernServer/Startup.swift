@@ -57,8 +57,10 @@ public func buildApplication(
     _ configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics()
 ) async throws -> some ApplicationProtocol {
     let services = try await makeServices(configuration, logger: logger, metrics: metrics)
+    let idle = configuration.idleTimeout.components
     return Application(
         router: buildRouter(services),
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tern"),
         logger: logger)
 }

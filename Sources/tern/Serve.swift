@@ -20,6 +20,7 @@ struct Serve: AsyncParsableCommand {
             help: "MiB of model weights kept loaded; past it, least recently used versions no alias points at are unloaded (reloaded on their next request).")
     var memoryBudgetMB: Double?
     @Option(name: .customLong("job-time-limit"), help: "Seconds a training job may run.") var jobTimeLimit = 3600
+    @Option(name: .customLong("idle-timeout"), help: "Seconds after which a connection with no traffic is closed.") var idleTimeout = 60.0
     @Option(name: .customLong("job-memory-limit-mb"), help: "Address-space limit of a training job in MiB.") var jobMemoryLimitMB = 8192
 
     func run() async throws {
@@ -32,6 +33,8 @@ struct Serve: AsyncParsableCommand {
         config.allowAnonymousPredict = allowAnonymousPredict || env["TERN_ALLOW_ANONYMOUS_PREDICT"] == "1"
         config.maxBodyBytes = maxBodyMB << 20
         config.jobTimeLimit = .seconds(jobTimeLimit)
+        guard idleTimeout > 0, idleTimeout <= 86_400 else { throw CLIError("--idle-timeout must be between 0 and 86400 seconds") }
+        config.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         config.jobMemoryLimitMB = jobMemoryLimitMB
         if let memoryBudgetMB {
             guard memoryBudgetMB > 0, memoryBudgetMB < 1e9 else { throw CLIError("--memory-budget-mb must be a positive number of MiB") }

@@ -2,9 +2,26 @@ import Foundation
 import Testing
 import TernTesting
 
-/// A body declared larger than `--max-body-mb` is refused from its head,
-/// before any of it is sent, on a real server.
-@Suite struct DeclaredLengthLiveTests {
+/// Connection limits on a real server: a body declared larger than
+/// `--max-body-mb` is refused from its head, before any of it is sent; a
+/// connection that stays silent is closed after `--idle-timeout`.
+@Suite struct ConnectionLimitsLiveTests {
+    @Test func silentConnectionsAreClosed() async throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("tern-idle-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let server = LiveServer(dataDirectory: work, adminKey: makeKeyText())
+        try await server.start(extra: ["--idle-timeout", "1"])
+        defer { server.stop() }
+        let silent = try RawConnection(port: server.port)
+        let start = ContinuousClock.now
+        let reply = silent.readResponse(timeout: .seconds(10))
+        let waited = ContinuousClock.now - start
+        #expect(reply.status == nil)
+        #expect(waited >= .milliseconds(800) && waited < .seconds(5), "closed after \(waited)")
+        let (status, _) = try await server.get("/v2/health/live")
+        #expect(status == 200)
+    }
+
     @Test func aHugeDeclaredBodyIsRefusedAtOnce() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("tern-length-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: work) }
