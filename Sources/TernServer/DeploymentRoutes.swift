@@ -34,8 +34,9 @@ func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: Serv
         let (model, selector, batching) = try await readDeploymentRequest(request, services)
         let (version, selectedBy) = try await deploymentVersion(model: model, selector, services)
         let loaded = try await services.loadVersion(model: model, version: version, batching: batching)
+        await services.aliasBound.remove(model: model, version: version)  // deployed explicitly now
         await services.refreshPins(model: model)
-        await DeploymentsFile(directory: services.configuration.dataDirectory).save(services.runtime)
+        await services.saveDeployments()
         context.logger.info("model loaded", metadata: ["model": "\(model)", "version": "\(version)", "memory_bytes": "\(loaded.memoryBytes)",
                                                        "batching": "\(batching.isEnabled)"])
         guard case var .object(fields) = deploymentJSON(loaded) else { return jsonResponse(deploymentJSON(loaded), status: .created) }
@@ -64,7 +65,8 @@ func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: Serv
         guard await services.runtime.unload(model: model, version: version) || wasFailedRestore else {
             throw APIError(.notFound, "model '\(model)' version \(version) is not loaded")
         }
-        await DeploymentsFile(directory: services.configuration.dataDirectory).save(services.runtime)
+        await services.aliasBound.remove(model: model, version: version)
+        await services.saveDeployments()
         context.logger.info("model unloaded", metadata: ["model": "\(model)", "version": "\(version)"])
         return jsonResponse(.object(["model": .string(model), "version": .int(Int64(version)), "state": .string("unloaded")]))
     }

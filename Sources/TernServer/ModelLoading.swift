@@ -143,14 +143,22 @@ extension ServerServices {
             }
         }
         if let batching = oldDeployment, await runtime.get(model: model, version: version) == nil {
+            // Loaded for the alias: after a crash it is restored only if the alias reached it.
+            await aliasBound.insert(model: model, version: version)
             let loaded: LoadedModel
             do {
                 loaded = try await loadVersion(model: model, version: version, batching: batching)
             } catch let error as APIError {
+                await aliasBound.remove(model: model, version: version)
                 throw APIError(.conflict, "alias '\(alias)' still points at version \(previous ?? 0): \(error.message)")
             }
             await warm(loaded)
-            await DeploymentsFile(directory: configuration.dataDirectory).save(runtime)
+            await saveDeployments()
+        }
+        if let previous, oldDeployment != nil {
+            // About to be left: after a crash it is restored only if an alias still points at it.
+            await aliasBound.insert(model: model, version: previous)
+            await saveDeployments()
         }
         let record = try await store.setAlias(model: model, alias: alias, version: version, by: keyID)
         aliases.invalidate(model: model)
@@ -178,7 +186,8 @@ extension ServerServices {
             let pinned = (try? await store.aliases(model: model).contains { $0.version == version }) ?? true
             guard !pinned else { return }
             if await runtime.unload(model: model, version: version) {
-                await DeploymentsFile(directory: configuration.dataDirectory).save(runtime)
+                await aliasBound.remove(model: model, version: version)
+                await saveDeployments()
                 logger.info("model unloaded after alias swap", metadata: ["model": "\(model)", "version": "\(version)"])
             }
         }

@@ -143,7 +143,7 @@ extension RegistryRoutes {
         }
         if !loadedVersions.isEmpty {
             for version in loadedVersions { _ = await services.runtime.unload(model: model, version: version) }
-            await DeploymentsFile(directory: services.configuration.dataDirectory).save(services.runtime)
+            await services.saveDeployments()
         }
         return Response(status: .noContent)
     }

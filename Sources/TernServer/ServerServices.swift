@@ -21,6 +21,9 @@ public struct ServerServices: Sendable {
     let aliasMoves = AsyncLock()
     /// Deployments that failed to restore, for the readiness probe.
     let readiness = Readiness()
+    /// Versions loaded only for an alias swap (the new one until it is
+    /// explicitly deployed, the old one until it is unloaded).
+    let aliasBound = AliasBoundVersions()
 
     public init(configuration: ServerConfiguration, store: any RegistryStore, artifacts: ArtifactStore,
                 runtime: ModelRuntime, jobs: JobRunner, logger: Logger, metrics: ServerMetrics = ServerMetrics()) {

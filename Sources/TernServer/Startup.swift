@@ -73,6 +73,13 @@ struct DeploymentsFile: Sendable {
         var version: Int
         /// Absent in files written before batching existed (batching off).
         var batching: BatchingConfiguration?
+        /// Loaded for an alias swap, or left by one and waiting to be
+        /// unloaded: restored only while an alias still points at it, so a
+        /// crash in the middle of a swap leaves nothing loaded that nothing
+        /// points at. Absent (false) for explicit deployments.
+        var aliasBound: Bool?
+
+        enum CodingKeys: String, CodingKey { case model, version, batching, aliasBound = "alias_bound" }
     }
     let url: URL
 
@@ -84,10 +91,13 @@ struct DeploymentsFile: Sendable {
         return entries
     }
 
-    /// Rewrites the file atomically from the runtime's current state.
-    func save(_ runtime: ModelRuntime) async {
-        let entries = await runtime.deployments()
-            .map { Entry(model: $0.model, version: $0.version, batching: $0.batching.isEnabled ? $0.batching : nil) }
+    /// Rewrites the file atomically from the runtime's current state and the
+    /// versions that are only loaded for an alias.
+    func save(_ runtime: ModelRuntime, aliasBound: Set<AliasBoundVersions.Key> = []) async {
+        let entries = await runtime.deployments().map {
+            Entry(model: $0.model, version: $0.version, batching: $0.batching.isEnabled ? $0.batching : nil,
+                  aliasBound: aliasBound.contains(.init(model: $0.model, version: $0.version)) ? true : nil)
+        }
         guard let data = try? JSONEncoder().encode(entries) else { return }
         try? data.write(to: url, options: .atomic)
     }
@@ -95,7 +105,18 @@ struct DeploymentsFile: Sendable {
     func restore(into services: ServerServices) async {
         let entries = read()
         for model in Set(entries.map(\.model)) { await services.refreshPins(model: model) }
+        var dropped = false
         for entry in entries {
+            if entry.aliasBound == true {
+                // A swap was under way: keep the version only if an alias points at it now.
+                let aliased = (try? await services.store.aliases(model: entry.model).contains { $0.version == entry.version }) ?? false
+                guard aliased else {
+                    services.logger.info("not restoring a version an alias swap left", metadata: ["model": "\(entry.model)", "version": "\(entry.version)"])
+                    dropped = true
+                    continue
+                }
+                await services.aliasBound.insert(model: entry.model, version: entry.version)
+            }
             do {
                 let record = try await services.store.version(model: entry.model, version: entry.version)
                 let bytes = try services.artifacts.read(record.artifactSHA256)
@@ -109,5 +130,6 @@ struct DeploymentsFile: Sendable {
                 await services.readiness.restoreFailed(model: entry.model, version: entry.version, reason: reason)
             }
         }
+        if dropped { await services.saveDeployments() }
     }
 }

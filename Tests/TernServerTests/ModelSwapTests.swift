@@ -45,6 +45,41 @@ import TernTensor
         }
     }
 
+    /// A server killed in the middle of a swap (both versions in
+    /// deployments.json) restores only what an alias or an explicit
+    /// deployment points at: nothing stays loaded that nothing points at.
+    @Test func aCrashMidSwapLeavesNothingLoadedThatNothingPointsAt() async throws {
+        let fixture = try await Fixture.make(loaded: [1])
+        try await fixture.test { client in
+            let moved = try await client.send(.put, "/api/v1/models/mnist/aliases/production", key: fixture.deployKey, body: #"{"version": 3}"#)
+            #expect(moved.status == .ok, "\(moved.text)")
+            // Right after the move (before the old version is retired), both are marked as loaded for the alias.
+            let entries = DeploymentsFile(directory: fixture.directory).read()
+            #expect(entries.map(\.version).sorted() == [1, 3])
+            #expect(entries.allSatisfy { $0.aliasBound == true }, "\(entries)")
+        }
+        // "Restart" with that file, plus an explicit deployment of 2 and a
+        // leftover alias-bound 1: production points at 3, staging at 2.
+        let restarted = try await Fixture.make(loaded: [])
+        _ = try await restarted.store.setAlias(model: "mnist", alias: "production", version: 3, by: nil)
+        _ = try await restarted.store.deleteAlias(model: "mnist", alias: "staging", by: nil)
+        let file = DeploymentsFile(directory: restarted.directory)
+        try JSONEncoder().encode([
+            DeploymentsFile.Entry(model: "mnist", version: 1, aliasBound: true),
+            DeploymentsFile.Entry(model: "mnist", version: 2),
+            DeploymentsFile.Entry(model: "mnist", version: 3, aliasBound: true),
+        ]).write(to: file.url)
+        await file.restore(into: restarted.services)
+        #expect(await restarted.services.runtime.loaded().map(\.version).sorted() == [2, 3])
+        #expect(file.read().map(\.version).sorted() == [2, 3], "the file forgets the version nothing points at")
+        // Deploying the swapped-in version explicitly makes it an ordinary deployment.
+        try await restarted.test { client in
+            let deployed = try await client.post("/api/v1/deployments", #"{"model": "mnist", "version": 3}"#, key: restarted.deployKey)
+            #expect(deployed.status == .created, "\(deployed.text)")
+        }
+        #expect(file.read().first { $0.version == 3 }?.aliasBound == nil)
+    }
+
     @Test func aVersionAnotherAliasPointsAtIsKept() async throws {
         let fixture = try await Fixture.make(loaded: [1, 2])
         let runtime = fixture.services.runtime
