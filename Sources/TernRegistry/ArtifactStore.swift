@@ -50,6 +50,7 @@ public struct ArtifactStore: Sendable {
             syncDirectory(destination.deletingLastPathComponent())
         } catch {
             try? FileManager.default.removeItem(at: tmp)
+            if case RegistryError.insufficientStorage = error { throw error }
             throw RegistryError.storage("cannot write an artifact")
         }
         return sha
@@ -110,10 +111,17 @@ private func writeSynced(_ bytes: UnsafeRawBufferPointer, to url: URL) throws {
     var offset = 0
     while offset < bytes.count {
         let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-        guard n > 0 else { throw RegistryError.storage("write failed") }
+        if n < 0, errno == EINTR { continue }
+        guard n > 0 else {
+            if errno == ENOSPC || errno == EDQUOT { throw RegistryError.insufficientStorage("the artifact") }
+            throw RegistryError.storage("write failed")
+        }
         offset += n
     }
-    guard fsync(fd) == 0 else { throw RegistryError.storage("fsync failed") }
+    guard fsync(fd) == 0 else {
+        if errno == ENOSPC || errno == EDQUOT { throw RegistryError.insufficientStorage("the artifact") }
+        throw RegistryError.storage("fsync failed")
+    }
 }
 
 private func syncDirectory(_ url: URL) {

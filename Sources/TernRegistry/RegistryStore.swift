@@ -11,6 +11,8 @@ public enum RegistryError: Error, Equatable, Sendable, CustomStringConvertible {
     case checksumMismatch(String)
     case invalidInput(String)
     case storage(String)
+    /// The disk (or quota) is full: nothing was stored; free space and retry.
+    case insufficientStorage(String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum RegistryError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .checksumMismatch(what): return "checksum mismatch: \(what)"
         case let .invalidInput(reason): return reason
         case let .storage(reason): return "storage error: \(reason)"
+        case let .insufficientStorage(what): return "no space left to store \(what)"
         }
     }
 }

@@ -40,6 +40,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible, Senda
             case .alreadyExists, .conflict: return APIError(.conflict, e.description)
             case .invalidName, .invalidInput, .checksumMismatch: return APIError(.badRequest, e.description)
             case .storage: return APIError(.internalServerError, "storage error")
+            case .insufficientStorage: return APIError(.init(code: 507, reasonPhrase: "Insufficient Storage"), e.description)
             }
         case let e as InferenceLimiterError:
             return APIError(.serviceUnavailable, e.description, headers: [.retryAfter: "1"])

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Testing
+import TernRegistry
 @testable import TernServer
 
 /// HTTP details a client relies on: 405 with `Allow` for a wrong method,
@@ -41,6 +42,12 @@ import Testing
                 #expect(reply.status == expected, "\(type)")
             }
         }
+    }
+
+    @Test func aFullDiskIs507() {
+        let error = APIError.from(RegistryError.insufficientStorage("the artifact"))
+        #expect(error.status.code == 507)
+        #expect(error.message == "no space left to store the artifact")
     }
 
     @Test func theBearerSchemeIsCaseInsensitive() async throws {
