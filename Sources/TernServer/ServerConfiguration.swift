@@ -27,6 +27,10 @@ public struct ServerConfiguration: Sendable {
     /// A connection that sends and receives nothing for this long is closed
     /// (idle keep-alive connections and silent sockets; nginx keeps 75 s).
     public var idleTimeout: Duration = .seconds(60)
+    /// A request head must arrive within this of the connection opening (or
+    /// of the previous answer), its body within `requestBodyTimeout` of the head.
+    public var requestHeadTimeout: Duration = .seconds(30)
+    public var requestBodyTimeout: Duration = .seconds(300)
     /// Bytes of model parameters kept loaded at once (nil: no limit); past
     /// it the least recently used versions no alias points at are unloaded,
     /// and loaded again when a request needs them.

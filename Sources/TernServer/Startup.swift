@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import Logging
 import TernRegistry
 import TernServing
@@ -57,10 +58,13 @@ public func buildApplication(
     _ configuration: ServerConfiguration, logger: Logger, metrics: ServerMetrics = ServerMetrics()
 ) async throws -> some ApplicationProtocol {
     let services = try await makeServices(configuration, logger: logger, metrics: metrics)
-    let idle = configuration.idleTimeout.components
+    func amount(_ d: Duration) -> TimeAmount { .nanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000) }
+    let (head, body) = (amount(configuration.requestHeadTimeout), amount(configuration.requestBodyTimeout))
     return Application(
         router: buildRouter(services),
-        server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [RequestTimeoutHandler(headTimeout: head, bodyTimeout: body)],
+            idleTimeout: amount(configuration.idleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tern"),
         logger: logger)
 }

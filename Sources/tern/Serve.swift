@@ -21,6 +21,8 @@ struct Serve: AsyncParsableCommand {
     var memoryBudgetMB: Double?
     @Option(name: .customLong("job-time-limit"), help: "Seconds a training job may run.") var jobTimeLimit = 3600
     @Option(name: .customLong("idle-timeout"), help: "Seconds after which a connection with no traffic is closed.") var idleTimeout = 60.0
+    @Option(name: .customLong("request-head-timeout"), help: "Seconds a request's head may take to arrive.") var requestHeadTimeout = 30.0
+    @Option(name: .customLong("request-body-timeout"), help: "Seconds a request's body may take to arrive after its head.") var requestBodyTimeout = 300.0
     @Option(name: .customLong("job-memory-limit-mb"), help: "Address-space limit of a training job in MiB.") var jobMemoryLimitMB = 8192
 
     func run() async throws {
@@ -35,6 +37,11 @@ struct Serve: AsyncParsableCommand {
         config.jobTimeLimit = .seconds(jobTimeLimit)
         guard idleTimeout > 0, idleTimeout <= 86_400 else { throw CLIError("--idle-timeout must be between 0 and 86400 seconds") }
         config.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+        for (name, value) in [("--request-head-timeout", requestHeadTimeout), ("--request-body-timeout", requestBodyTimeout)] {
+            guard value > 0, value <= 86_400 else { throw CLIError("\(name) must be between 0 and 86400 seconds") }
+        }
+        config.requestHeadTimeout = .milliseconds(Int64(requestHeadTimeout * 1000))
+        config.requestBodyTimeout = .milliseconds(Int64(requestBodyTimeout * 1000))
         config.jobMemoryLimitMB = jobMemoryLimitMB
         if let memoryBudgetMB {
             guard memoryBudgetMB > 0, memoryBudgetMB < 1e9 else { throw CLIError("--memory-budget-mb must be a positive number of MiB") }

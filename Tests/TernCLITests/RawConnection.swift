@@ -25,7 +25,7 @@ func loopbackAddress(port: Int) -> sockaddr_in {
 
 /// A hand-driven HTTP/1.1 connection to a loopback port, for requests a
 /// URL session cannot make: a body sent in parts, or never finished.
-final class RawConnection {
+final class RawConnection: @unchecked Sendable {
     private let fd: Int32
 
     /// Connects to 127.0.0.1:`port`.
