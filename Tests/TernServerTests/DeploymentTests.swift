@@ -133,11 +133,7 @@ import TernServer
 
     @Test func corruptArtifactIsAConflictWithoutPaths() async throws {
         let fixture = try await Fixture.make(loaded: [])
-        let record = try await fixture.store.version(model: "mnist", version: 2)
-        let file = try fixture.services.artifacts.path(for: record.artifactSHA256)
-        var bytes = [UInt8](try Data(contentsOf: file))
-        bytes[bytes.count / 2] ^= 0x55
-        try Data(bytes).write(to: file)
+        let file = try await fixture.corruptArtifact(version: 2)
         try await fixture.test { client in
             let reply = try await client.expectError(.post, deployments, body: "{\"model\": \"mnist\", \"version\": 2}", key: fixture.deployKey,
                                                      .conflict, "corrupt")

@@ -18,11 +18,7 @@ import TernTensor
     }
 
     private func corrupt(_ fixture: Fixture, version: Int) async throws {
-        let record = try await fixture.store.version(model: "mnist", version: version)
-        let file = try fixture.services.artifacts.path(for: record.artifactSHA256)
-        var bytes = [UInt8](try Data(contentsOf: file))
-        bytes[bytes.count / 2] ^= 0x01
-        try Data(bytes).write(to: file)
+        _ = try await fixture.corruptArtifact(version: version)
     }
 
     @Test func movingTheAliasOfADeployedVersionLoadsTheNewOneThenRetiresTheOld() async throws {

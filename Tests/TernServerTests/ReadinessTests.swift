@@ -10,11 +10,7 @@ import TernRegistry
 @Suite struct ReadinessTests {
     @Test func aDeploymentThatFailedToRestoreIsNotReady() async throws {
         let fixture = try await Fixture.make(loaded: [])
-        let record = try await fixture.store.version(model: "mnist", version: 2)
-        let file = try fixture.services.artifacts.path(for: record.artifactSHA256)
-        var bytes = [UInt8](try Data(contentsOf: file))
-        bytes[bytes.count / 2] ^= 0x55
-        try Data(bytes).write(to: file)
+        try await fixture.corruptArtifact(version: 2)
         let deployments = DeploymentsFile(directory: fixture.directory)
         try JSONEncoder().encode([DeploymentsFile.Entry(model: "mnist", version: 1), DeploymentsFile.Entry(model: "mnist", version: 2)])
             .write(to: deployments.url)

@@ -155,3 +155,17 @@ func nested(_ t: Tensor<UInt8>) -> String {
         "[" + (0..<28).map { r in list(s[(i * 784 + r * 28)..<(i * 784 + r * 28 + 28)]) }.joined(separator: ",") + "]"
     }.joined(separator: ",") + "]"
 }
+
+extension Fixture {
+    /// Flips one byte in the middle of a stored version's blob, so it fails
+    /// its checksum; returns the blob's file.
+    @discardableResult
+    func corruptArtifact(version: Int) async throws -> URL {
+        let record = try await store.version(model: "mnist", version: version)
+        let file = try services.artifacts.path(for: record.artifactSHA256)
+        var bytes = [UInt8](try Data(contentsOf: file))
+        bytes[bytes.count / 2] ^= 0x55
+        try Data(bytes).write(to: file)
+        return file
+    }
+}
