@@ -114,7 +114,7 @@ let package = Package(
             name: "tern",
             dependencies: [
                 "TernTensor", "TernNN", "TernData", "TernFormats", "TernRegistry", "TernServing", "TernServer",
-                "CTernSystem", "CZlib",
+                "CTernSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -40,6 +40,9 @@ public struct SampleSelection: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The index of the first selected row within its part.
+    public var firstRow: Int { rows?.lowerBound ?? 0 }
+
     /// The part, or `defaultPart` for a bare range.
     public func part(default defaultPart: Part) -> Part { part ?? defaultPart }
 

@@ -39,15 +39,13 @@ func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: Serv
         await services.saveDeployments()
         context.logger.info("model loaded", metadata: ["model": "\(model)", "version": "\(version)", "memory_bytes": "\(loaded.memoryBytes)",
                                                        "batching": "\(batching.isEnabled)"])
-        guard case var .object(fields) = deploymentJSON(loaded) else { return jsonResponse(deploymentJSON(loaded), status: .created) }
-        fields["selected_by"] = .string(selectedBy)
-        return jsonResponse(.object(fields), status: .created)
+        return jsonResponse(deploymentJSON(loaded, selectedBy: selectedBy), status: .created)
     }
 
     router.get("/api/v1/deployments") { _, context in
         try context.require(.read)
         let all = await services.runtime.deployments().map { row in
-            row.loaded.map(deploymentJSON) ?? evictedDeploymentJSON(model: row.model, version: row.version, batching: row.batching)
+            row.loaded.map { deploymentJSON($0) } ?? evictedDeploymentJSON(model: row.model, version: row.version, batching: row.batching)
         }
         return jsonResponse(.object(["deployments": .array(all)]))
     }
@@ -143,15 +141,18 @@ private func deploymentVersion(model: String, _ selector: VersionSelector, _ ser
     }
 }
 
-private func deploymentJSON(_ loaded: LoadedModel) -> JSONValue {
-    .object([
+/// A loaded version; `selectedBy` says how a deployment request chose it.
+private func deploymentJSON(_ loaded: LoadedModel, selectedBy: String? = nil) -> JSONValue {
+    var fields: [String: JSONValue] = [
         "model": .string(loaded.model),
         "version": .int(Int64(loaded.version)),
         "state": .string(loaded.ready ? "ready" : "loading"),
         "memory_bytes": .int(Int64(loaded.memoryBytes)),
         "loaded_at": .string(loaded.loadedAt.formatted(.iso8601)),
         "batching": BatchingJSON.encode(loaded.batching),
-    ])
+    ]
+    if let selectedBy { fields["selected_by"] = .string(selectedBy) }
+    return .object(fields)
 }
 
 /// A deployed version the memory budget unloaded: loaded again on its next request.

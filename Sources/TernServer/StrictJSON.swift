@@ -74,7 +74,8 @@ extension Request {
     /// type, or with the form type `curl -d` adds by default, is read as
     /// JSON; any other declared type is a 415.
     func requireJSONContentType(alsoAccepting extra: [String] = []) throws {
-        guard let contentType = headers[.contentType] else { return }
+        // The common case without splitting or lowercasing (inference runs this per request).
+        guard let contentType = headers[.contentType], contentType != "application/json" else { return }
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         guard mediaType == "application/json" || mediaType == "application/x-www-form-urlencoded" || extra.contains(mediaType) else {
             throw APIError(.unsupportedMediaType, "the request body must be application/json")

@@ -283,15 +283,6 @@ public actor JobRunner {
         return (schema["test_rows"] as? NSNumber)?.intValue
     }
 
-    static func rows(_ text: String, field: String, within count: Int) throws -> RowRange {
-        let range: RowRange
-        do { range = try RowRange(parsing: text) } catch { throw JobError.invalidField(field, "\(error)") }
-        guard range.upperBound <= count else {
-            throw JobError.invalidField(field, "rows \(range) reach past the dataset's \(count) rows")
-        }
-        return range
-    }
-
     static func newID() -> String {
         var generator = SystemRandomNumberGenerator()
         return "job-" + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()

@@ -39,7 +39,7 @@ struct Predict: ParsableCommand {
 
     /// Classes (argmax) and their outputs, per sample of `--range`.
     func printPredictions(_ outputs: Tensor<Float>, _ samples: LabeledImages) throws {
-        let start = try rowStart(range)
+        let start = try SampleSelection(parsing: range).firstRow
         let width = outputs.count / max(samples.count, 1)
         let values = outputs.scalars
         let labels = samples.labels.scalars
@@ -60,10 +60,6 @@ struct Predict: ParsableCommand {
             print("sample \(start + i): class \(best - row.startIndex) probability \(String(format: "%.4f", row[best])) (label \(labels[i]))")
         }
     }
-}
-
-private func rowStart(_ text: String) throws -> Int {
-    try SampleSelection(parsing: text).rows?.lowerBound ?? 0
 }
 
 extension Predict {

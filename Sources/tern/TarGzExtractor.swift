@@ -1,105 +1,37 @@
-import CZlib
 import Foundation
-
-/// Reads a gzip file as a stream of decompressed bytes.
-final class GzipInputStream {
-    private let handle: FileHandle
-    private let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-    private var input = Data()
-    private var output = [UInt8](repeating: 0, count: 256 * 1024)
-    private var outputStart = 0, outputEnd = 0
-    private var ended = false
-    private let path: String
-
-    init(url: URL) throws {
-        path = url.lastPathComponent
-        guard let handle = try? FileHandle(forReadingFrom: url) else { throw CLIError("cannot read \(url.path)") }
-        self.handle = handle
-        stream.initialize(to: z_stream())
-        // windowBits 15 + 16: gzip wrapper only.
-        guard inflateInit2_(stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            stream.deallocate()
-            throw CLIError("\(path): zlib could not start")
-        }
-    }
-
-    deinit {
-        inflateEnd(stream)
-        stream.deallocate()
-        try? handle.close()
-    }
-
-    /// Fills `buffer` completely; returns the bytes read, fewer only at the end of the stream.
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        var filled = 0
-        while filled < buffer.count {
-            if outputStart == outputEnd {
-                if ended { break }
-                try refill()
-                continue
-            }
-            let n = min(buffer.count - filled, outputEnd - outputStart)
-            output.withUnsafeBytes { src in
-                (buffer.baseAddress! + filled).copyMemory(from: src.baseAddress! + outputStart, byteCount: n)
-            }
-            outputStart += n
-            filled += n
-        }
-        return filled
-    }
-
-    private func refill() throws {
-        outputStart = 0
-        outputEnd = 0
-        while outputEnd == 0 && !ended {
-            if input.isEmpty {
-                input = try handle.read(upToCount: 256 * 1024) ?? Data()
-                if input.isEmpty { throw CLIError("\(path): the gzip stream is truncated") }
-            }
-            let (status, consumed, produced) = input.withUnsafeMutableBytes { inBytes in
-                output.withUnsafeMutableBytes { outBytes in
-                    stream.pointee.next_in = inBytes.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                    stream.pointee.avail_in = uInt(inBytes.count)
-                    stream.pointee.next_out = outBytes.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                    stream.pointee.avail_out = uInt(outBytes.count)
-                    let status = inflate(stream, Z_NO_FLUSH)
-                    return (status, inBytes.count - Int(stream.pointee.avail_in), outBytes.count - Int(stream.pointee.avail_out))
-                }
-            }
-            input.removeFirst(consumed)
-            outputEnd = produced
-            switch status {
-            case Z_OK: continue
-            case Z_STREAM_END: ended = true
-            case Z_BUF_ERROR where consumed == 0 && produced == 0 && !input.isEmpty:
-                throw CLIError("\(path): zlib made no progress")
-            case Z_BUF_ERROR: continue
-            default:
-                let reason = stream.pointee.msg.map { String(cString: $0) } ?? "code \(status)"
-                throw CLIError("\(path): the gzip data is corrupt (\(reason))")
-            }
-        }
-    }
-}
+import TernData
 
 /// Extracts chosen regular files from a `.tar.gz` (ustar/GNU tar) into a
 /// directory, by their base names. Entries with absolute paths or `..`
 /// components make it fail; links, devices and other members are skipped.
+/// The archive is inflated in memory by ``Gzip`` (at most 1 GiB, so CIFAR's
+/// 180 MB tar fits and a bomb does not).
 enum TarGzExtractor {
     /// - Returns: the names extracted.
     @discardableResult
     static func extract(_ archive: URL, members wanted: Set<String>, into directory: URL) throws -> [String] {
-        let gzip = try GzipInputStream(url: archive)
         let archiveName = archive.lastPathComponent
-        var header = [UInt8](repeating: 0, count: 512)
+        guard let compressed = FileManager.default.contents(atPath: archive.path) else {
+            throw CLIError("cannot read \(archive.path)")
+        }
+        let tar: [UInt8]
+        do { tar = try Gzip.decompress(compressed, maxOutputBytes: IDX.defaultMaxBytes) } catch let error as GzipError {
+            throw CLIError("\(archiveName): \(error.description)")
+        }
+        var offset = 0
+        /// The next `size` bytes of the archive, then skips its padding to 512.
+        func take(_ size: Int64) throws -> ArraySlice<UInt8> {
+            guard size >= 0, size <= Int64(tar.count - offset) else { throw CLIError("\(archiveName): the tar archive is truncated") }
+            let data = tar[offset..<(offset + Int(size))]
+            offset = min(tar.count, offset + Int(padded(size)))
+            return data
+        }
         var extracted: [String] = []
         var zeroBlocks = 0
         var longName: String?
         var paxPath: String?
-        while true {
-            let n = try header.withUnsafeMutableBytes { try gzip.read(into: $0) }
-            if n == 0 { break }
-            guard n == 512 else { throw CLIError("\(archiveName): the tar archive is truncated") }
+        while offset < tar.count {
+            let header = Array(try take(512))
             if header.allSatisfy({ $0 == 0 }) {
                 zeroBlocks += 1
                 if zeroBlocks == 2 { break }
@@ -111,13 +43,13 @@ enum TarGzExtractor {
             let type = header[156]
             switch type {
             case UInt8(ascii: "L"):
-                longName = cString(try readData(gzip, size, archiveName))
+                longName = cString(Array(try metadata(take(size), archiveName)))
                 continue
             case UInt8(ascii: "x"):
-                paxPath = paxValue("path", in: try readData(gzip, size, archiveName))
+                paxPath = paxValue("path", in: Array(try metadata(take(size), archiveName)))
                 continue
             case UInt8(ascii: "g"):
-                _ = try readData(gzip, size, archiveName)
+                _ = try take(size)
                 continue
             default:
                 break
@@ -136,12 +68,11 @@ enum TarGzExtractor {
             guard !path.hasPrefix("/"), !components.contains("..") else {
                 throw CLIError("\(archiveName): refusing the unsafe archive entry '\(path)'")
             }
+            let data = try take(size)
             let isRegular = type == UInt8(ascii: "0") || type == 0
             if isRegular, let base = components.last.map(String.init), wanted.contains(base) {
-                try extractFile(gzip, size: size, to: directory.appendingPathComponent(base), in: directory, archive: archiveName)
+                try write(data, to: directory.appendingPathComponent(base), in: directory)
                 extracted.append(base)
-            } else {
-                try skip(gzip, padded(size), archiveName)
             }
         }
         let missing = wanted.subtracting(extracted)
@@ -153,56 +84,21 @@ enum TarGzExtractor {
 
     private static func padded(_ size: Int64) -> Int64 { (size + 511) / 512 * 512 }
 
-    private static func extractFile(_ gzip: GzipInputStream, size: Int64, to final: URL, in directory: URL, archive: String) throws {
+    /// A long-name or pax record, refused past 1 MiB.
+    private static func metadata(_ data: ArraySlice<UInt8>, _ archive: String) throws -> ArraySlice<UInt8> {
+        guard data.count <= 1 << 20 else { throw CLIError("\(archive): a tar metadata entry is too large") }
+        return data
+    }
+
+    /// Writes `data` to `final.part`, then ``commit(_:to:in:)`` syncs and renames it.
+    private static func write(_ data: ArraySlice<UInt8>, to final: URL, in directory: URL) throws {
         let part = directory.appendingPathComponent(final.lastPathComponent + ".part")
-        let fd = open(part.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CLIError("cannot write \(part.path): \(String(cString: strerror(errno)))") }
-        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-        var remaining = padded(size)
-        var toWrite = size
         do {
-            while remaining > 0 {
-                let want = Int(min(Int64(buffer.count), remaining))
-                let got = try buffer.withUnsafeMutableBytes { try gzip.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want])) }
-                guard got == want else { throw CLIError("\(archive): the tar archive is truncated") }
-                remaining -= Int64(got)
-                let keep = Int(min(Int64(got), toWrite))
-                toWrite -= Int64(keep)
-                var done = 0
-                while done < keep {
-                    let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + done, keep - done) }
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw CLIError("cannot write \(part.path): \(String(cString: strerror(errno)))")
-                    }
-                    done += n
-                }
-            }
-            close(fd)
+            try Data(data).write(to: part)
             try commit(part, to: final, in: directory)
         } catch {
-            close(fd)
             try? FileManager.default.removeItem(at: part)
-            throw error
-        }
-    }
-
-    private static func readData(_ gzip: GzipInputStream, _ size: Int64, _ archive: String) throws -> [UInt8] {
-        guard size <= 1 << 20 else { throw CLIError("\(archive): a tar metadata entry is too large") }
-        var data = [UInt8](repeating: 0, count: Int(padded(size)))
-        let got = try data.withUnsafeMutableBytes { try gzip.read(into: $0) }
-        guard got == data.count else { throw CLIError("\(archive): the tar archive is truncated") }
-        return Array(data[0..<Int(size)])
-    }
-
-    private static func skip(_ gzip: GzipInputStream, _ count: Int64, _ archive: String) throws {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        var remaining = count
-        while remaining > 0 {
-            let want = Int(min(Int64(buffer.count), remaining))
-            let got = try buffer.withUnsafeMutableBytes { try gzip.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want])) }
-            guard got == want else { throw CLIError("\(archive): the tar archive is truncated") }
-            remaining -= Int64(got)
+            throw error as? CLIError ?? CLIError("cannot write \(part.path)")
         }
     }
 

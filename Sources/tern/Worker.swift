@@ -54,11 +54,14 @@ struct Worker: ParsableCommand {
                     let selection: SampleSelection
                     do { selection = try SampleSelection(parsing: text) } catch { throw CLIError("\(field): \(error)") }
                     let part = selection.part(default: .train)
-                    if parts[part] == nil {
-                        parts[part] = part == .train ? try loadData(images, labels)
+                    let all: LabeledImages
+                    if let loaded = parts[part] {
+                        all = loaded
+                    } else {
+                        all = part == .train ? try loadData(images, labels)
                             : try loadData(testImages, testLabels, what: "--test-images and --test-labels")
+                        parts[part] = all
                     }
-                    let all = parts[part]!
                     do { return try all.slice(selection.range(count: all.count)) } catch { throw CLIError("\(field): \(error)") }
                 }
                 let trainSet = try samples(train, field: "train")

@@ -17,7 +17,7 @@ struct Infer: AsyncParsableCommand {
 
     func run() async throws {
         let samples = try data.load(range, defaultPart: .test)
-        let start = try SampleSelection(parsing: range).rows?.lowerBound ?? 0
+        let start = try SampleSelection(parsing: range).firstRow
         let api = try client.client()
         // The model's first input, from its V2 metadata: Tern models take UINT8
         // pixels; a model declaring a float input gets pixels / --pixel-scale.
