@@ -40,6 +40,17 @@ public struct TernModel: Sendable {
 
     public var pipeline: Pipeline { Pipeline(spec.preprocessing) }
 
+    /// Bytes a prediction on `batch` samples (or table rows) allocates at
+    /// most: the input as floats and after the pipeline, then the network's
+    /// largest layer step (``Network/inferenceFloatsPerSample``). Saturates
+    /// at `Int.max` instead of overflowing, so a huge batch is simply "too much".
+    public func predictionBytes(batch: Int) -> Int {
+        let perSample = 2 * network.inputShape.count + network.inferenceFloatsPerSample
+        let (floats, overflow) = perSample.multipliedReportingOverflow(by: max(0, batch))
+        guard !overflow, floats <= Int.max / MemoryLayout<Float>.size else { return .max }
+        return floats * MemoryLayout<Float>.size
+    }
+
     /// Outputs (e.g. class probabilities) for raw uint8 inputs `(n, input.shape...)`.
     public func predict(_ raw: Tensor<UInt8>) throws -> Tensor<Float> {
         try network.predict(pipeline.apply(conform(raw)))

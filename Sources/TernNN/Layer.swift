@@ -45,6 +45,11 @@ public protocol Layer: Sendable {
     /// The inference pass.
     func forward(_ input: Tensor<Float>, parameters: [Parameter], offset: Int) throws -> Tensor<Float>
 
+    /// Floats per sample the inference pass allocates besides its input and
+    /// output (a convolution's im2col matrix); 0 for most layers. Valid
+    /// after `build`.
+    var inferenceScratchPerSample: Int { get }
+
     /// The training pass: may draw from `rng` (dropout) and update
     /// non-trainable state (batch norm); saves what `backward` needs.
     func trainingForward(
@@ -89,4 +94,8 @@ public enum NNError: Error, Equatable, Sendable, CustomStringConvertible {
         case .cancelled: return "training cancelled"
         }
     }
+}
+
+extension Layer {
+    public var inferenceScratchPerSample: Int { 0 }
 }

@@ -19,6 +19,10 @@ public struct Network: Sendable {
     /// Keras-style names of the spec layers (`dense`, `dense_1`, ...).
     public let specNames: [String]
     public var parameters: [Parameter]
+    /// The most floats per sample live at once during ``predict(_:)``: the
+    /// largest input + output + scratch of any layer. A batch of `n` needs
+    /// about `n` times this; servers bound requests by it.
+    public let inferenceFloatsPerSample: Int
 
     public var outputShape: Shape { specOutputShapes.last ?? inputShape }
 
@@ -33,6 +37,7 @@ public struct Network: Sendable {
         var layers: [any Layer] = [], specIndex: [Int] = [], offsets: [Int] = [], names: [String] = []
         var outputs: [Shape] = [], parameters: [Parameter] = []
         var shape = inputShape
+        var perSample = inputShape.count
         for (index, spec) in specs.enumerated() {
             let stem = spec.typeName
             let n = counters[stem, default: 0]
@@ -46,6 +51,7 @@ public struct Network: Sendable {
                 parameters += params
                 layers.append(layer)
                 specIndex.append(index)
+                perSample = max(perSample, shape.count + out.count + layer.inferenceScratchPerSample)
                 shape = out
             }
             outputs.append(shape)
@@ -58,6 +64,7 @@ public struct Network: Sendable {
         self.specOutputShapes = outputs
         self.specNames = names
         self.parameters = parameters
+        self.inferenceFloatsPerSample = perSample
     }
 
     static func makeLayers(_ spec: LayerSpec, name: String) -> [any Layer] {

@@ -42,6 +42,8 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible, Senda
             case .storage: return APIError(.internalServerError, "storage error")
             case .insufficientStorage: return APIError(.init(code: 507, reasonPhrase: "Insufficient Storage"), e.description)
             }
+        case let e as WorkBudgetError:
+            return APIError(.contentTooLarge, e.description)
         case let e as InferenceLimiterError:
             return APIError(.serviceUnavailable, e.description, headers: [.retryAfter: "1"])
         case let e as FormatError:

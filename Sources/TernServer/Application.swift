@@ -19,6 +19,7 @@ public func buildRouter(_ services: ServerServices) -> Router<TernRequestContext
     router.add(middleware: ErrorMiddleware(routes: routes))
     router.add(middleware: DeclaredLengthMiddleware(limit: services.configuration.maxBodyBytes))
     router.add(middleware: AuthMiddleware(store: services.store))
+    router.add(middleware: InFlightLimitMiddleware(counter: services.inFlight))
     addInferenceRoutes(to: router, services)
     addDeploymentRoutes(to: router, services)
     addRegistryRoutes(to: router, services)

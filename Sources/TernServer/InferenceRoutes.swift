@@ -246,6 +246,7 @@ private func inferTable(_ request: V2InferBody, _ loaded: LoadedModel, _ pipelin
     }
     let binaryOutputs = try BinaryOutputChoice(body)
     let table = try TableCodec.decodeV2(inputs, binary: request.binary, pipeline: pipeline, maxElements: services.configuration.maxTensorElements)
+    if let model = loaded.ternModel { try services.runtime.workBudget.checkFeatures(model, rows: table.rowCount) }
     let features = try TableCodec.features(table, pipeline: pipeline)
     let output = try await predict(loaded, .float32(features), batch: table.rowCount, services)
     return V2Response.encode(model: loaded.model, version: loaded.version, id: id,
@@ -272,6 +273,7 @@ private func tfPredictTable(_ root: JSONValue, _ loaded: LoadedModel, _ pipeline
     default:
         throw V2Codec.bad("a table model takes 'instances' as objects keyed by column name, or 'inputs' as an object of columns")
     }
+    if let model = loaded.ternModel { try services.runtime.workBudget.checkFeatures(model, rows: table.rowCount) }
     let features = try TableCodec.features(table, pipeline: pipeline)
     let output = try await predict(loaded, .float32(features), batch: table.rowCount, services)
     return jsonResponse(TableCodec.tfPredictions(output, pipeline: pipeline, columnar: columnar))

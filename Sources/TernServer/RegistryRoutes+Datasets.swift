@@ -52,36 +52,38 @@ extension RegistryRoutes {
         }
         let contentType = request.headers[.contentType]
         let body = Array(try await request.collectBody(limit: services.configuration.maxBodyBytes).readableBytesView)
-        let upload: DatasetUpload
-        switch kind {
-        case .idx:
-            guard Multipart.isFormData(contentType), let contentType else {
-                throw APIError(.unsupportedMediaType, "send IDX datasets as multipart/form-data with parts 'images' and 'labels'")
-            }
-            let parts = try Multipart.parts(Multipart.parse(body, boundary: Multipart.boundary(contentType: contentType)),
-                                            named: ["images", "labels"], optional: ["test_images", "test_labels"])
-            let train = try RegistryRoutes.checkIDX(images: Array(parts["images"]?.body ?? []), labels: Array(parts["labels"]?.body ?? []))
-            switch (parts["test_images"], parts["test_labels"]) {
-            case (nil, nil):
-                upload = train
-            case let (images?, labels?):
-                let test = try RegistryRoutes.checkIDX(images: Array(images.body), labels: Array(labels.body), prefix: "test_")
-                guard case var .object(schema) = train.schema, case let .object(testSchema) = test.schema,
-                      testSchema["images"] == schema["images"], testSchema["dtype"] == schema["dtype"] else {
-                    throw APIError(.badRequest, "test_images: the test images must have the training images' size and type")
+        // Inflating and parsing run on the bounded pool for heavy checks, off the request threads.
+        let upload: DatasetUpload = try await services.checks.run {
+            switch kind {
+            case .idx:
+                guard Multipart.isFormData(contentType), let contentType else {
+                    throw APIError(.unsupportedMediaType, "send IDX datasets as multipart/form-data with parts 'images' and 'labels'")
                 }
-                schema["test_rows"] = .int(test.rows)
-                upload = DatasetUpload(kind: .idx, files: [("images", train.files[0].bytes), ("labels", train.files[1].bytes),
-                                                           ("test_images", Array(images.body)), ("test_labels", Array(labels.body))],
-                                       rows: train.rows, schema: .object(schema))
-            default:
-                throw APIError(.badRequest, "send both 'test_images' and 'test_labels', or neither")
+                let parts = try Multipart.parts(Multipart.parse(body, boundary: Multipart.boundary(contentType: contentType)),
+                                                named: ["images", "labels"], optional: ["test_images", "test_labels"])
+                let train = try RegistryRoutes.checkIDX(images: Array(parts["images"]?.body ?? []), labels: Array(parts["labels"]?.body ?? []))
+                switch (parts["test_images"], parts["test_labels"]) {
+                case (nil, nil):
+                    return train
+                case let (images?, labels?):
+                    let test = try RegistryRoutes.checkIDX(images: Array(images.body), labels: Array(labels.body), prefix: "test_")
+                    guard case var .object(schema) = train.schema, case let .object(testSchema) = test.schema,
+                          testSchema["images"] == schema["images"], testSchema["dtype"] == schema["dtype"] else {
+                        throw APIError(.badRequest, "test_images: the test images must have the training images' size and type")
+                    }
+                    schema["test_rows"] = .int(test.rows)
+                    return DatasetUpload(kind: .idx, files: [("images", train.files[0].bytes), ("labels", train.files[1].bytes),
+                                                               ("test_images", Array(images.body)), ("test_labels", Array(labels.body))],
+                                           rows: train.rows, schema: .object(schema))
+                default:
+                    throw APIError(.badRequest, "send both 'test_images' and 'test_labels', or neither")
+                }
+            case .csv:
+                guard !Multipart.isFormData(contentType) else {
+                    throw APIError(.unsupportedMediaType, "send CSV datasets as the raw request body (text/csv)")
+                }
+                return try RegistryRoutes.checkCSV(body)
             }
-        case .csv:
-            guard !Multipart.isFormData(contentType) else {
-                throw APIError(.unsupportedMediaType, "send CSV datasets as the raw request body (text/csv)")
-            }
-            upload = try RegistryRoutes.checkCSV(body)
         }
         let schema = String(decoding: try upload.schema.encoded(), as: UTF8.self)
         let createdBy = context.identity?.id

@@ -66,35 +66,35 @@ extension RegistryRoutes {
         // A first upload creates the model (as MLflow's log_model does), once the artifact checks out.
         let model = try name(context, "name", kind: "model")
         let bytes = try await artifactUpload(request)
-        let spec: String
-        let metrics: [String: Double]
-        let lineage: Lineage
-        let weightsSHA256: String?
-        if ONNXModel.isONNX(bytes) {
-            // An ONNX file: parsed and checked (every operator and attribute) now, not at the first request.
-            let onnx: ONNXModel
-            do { onnx = try ONNXModel(bytes: bytes) } catch let error as ONNXError {
-                throw APIError(.badRequest, "invalid model artifact: neither a Tern artifact (safetensors) nor a valid ONNX model (\(error.description))")
-            } catch let error as ONNXRuntimeError {
-                throw APIError(.badRequest, "unsupported ONNX model: \(error.description)")
-            } catch {
-                throw APIError(.badRequest, "invalid model artifact")
+        // Parsing (and an ONNX graph's constant folding, within the work
+        // budget) runs on the bounded pool for heavy checks.
+        let maxElements = services.runtime.workBudget.maxFloats
+        let (spec, metrics, lineage, weightsSHA256) = try await services.checks.run {
+            () throws -> (String, [String: Double], Lineage, String?) in
+            if ONNXModel.isONNX(bytes) {
+                // An ONNX file: parsed and checked (every operator and attribute) now, not at the first request.
+                let onnx: ONNXModel
+                do { onnx = try ONNXLimits.$maxElements.withValue(maxElements) { try ONNXModel(bytes: bytes) } } catch let error as ONNXError {
+                    throw APIError(.badRequest, "invalid model artifact: neither a Tern artifact (safetensors) nor a valid ONNX model (\(error.description))")
+                } catch let error as ONNXRuntimeError {
+                    throw APIError(.badRequest, "unsupported ONNX model: \(error.description)")
+                } catch {
+                    throw APIError(.badRequest, "invalid model artifact")
+                }
+                return (ONNXCodec.specJSON(onnx), [:], Lineage(), nil)
+            } else {
+                let parsed: TernModel
+                do { parsed = try TernModel(artifact: bytes) } catch let error as FormatError {
+                    throw APIError(.badRequest, error.description)
+                } catch {
+                    throw APIError(.badRequest, "invalid model artifact")
+                }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                return (String(decoding: try encoder.encode(parsed.spec), as: UTF8.self),
+                        (parsed.training?.finalMetrics ?? [:]).filter { $0.value.isFinite },
+                        RegistryRoutes.lineage(of: parsed.training), parsed.weightsChecksum)
             }
-            spec = ONNXCodec.specJSON(onnx)
-            (metrics, lineage, weightsSHA256) = ([:], Lineage(), nil)
-        } else {
-            let parsed: TernModel
-            do { parsed = try TernModel(artifact: bytes) } catch let error as FormatError {
-                throw APIError(.badRequest, error.description)
-            } catch {
-                throw APIError(.badRequest, "invalid model artifact")
-            }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            spec = String(decoding: try encoder.encode(parsed.spec), as: UTF8.self)
-            metrics = (parsed.training?.finalMetrics ?? [:]).filter { $0.value.isFinite }
-            lineage = RegistryRoutes.lineage(of: parsed.training)
-            weightsSHA256 = parsed.weightsChecksum
         }
         let createdBy = context.identity?.id
         do { _ = try await store.model(model) } catch RegistryError.notFound {

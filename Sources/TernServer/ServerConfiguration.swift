@@ -1,4 +1,5 @@
 import Foundation
+import TernServing
 
 /// Everything `tern serve` can be told, with the defaults users get from no flags.
 public struct ServerConfiguration: Sendable {
@@ -35,6 +36,20 @@ public struct ServerConfiguration: Sendable {
     /// it the least recently used versions no alias points at are unloaded,
     /// and loaded again when a request needs them.
     public var memoryBudgetBytes: Int?
+    /// Bytes one request's prediction may allocate (`--max-request-work-mb`,
+    /// see ``WorkBudget``); also bounds constant folding when an ONNX model
+    /// is uploaded.
+    public var maxRequestWorkBytes = WorkBudget.defaultBytes
+    /// Connections open at once; past it, new ones wait in the listen
+    /// backlog. Kept well under the process's file limit.
+    public var maxConnections = 4096
+    /// Connections open at once from one address; a further one is answered
+    /// 429 and closed, so one client cannot starve the others (or the probes).
+    public var maxConnectionsPerIP = 256
+    /// Requests answered at once for one API key, or one address for
+    /// requests without a key; past it, 429 with `Retry-After`. Health
+    /// probes are not counted.
+    public var maxInFlightPerClient = 64
     /// An admin key given at start-up (`TERN_ADMIN_KEY`), stored if new.
     public var bootstrapAdminKey: String?
 

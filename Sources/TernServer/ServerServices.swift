@@ -13,6 +13,14 @@ public struct ServerServices: Sendable {
     public let jobs: JobRunner
     public let logger: Logger
     public let metrics: ServerMetrics
+    /// Heavy checks on uploads (decompressing and parsing datasets, parsing
+    /// artifacts): one at a time on a worker thread, a few waiting, 503
+    /// past that, so they never hold the request threads or health checks.
+    let checks = InferenceLimiter(maxConcurrent: 1, maxQueued: 8)
+    /// Requests in flight per API key or address.
+    let inFlight: ClientCounter
+    /// Connections open per address.
+    let connections: ClientCounter
     /// Recently resolved aliases for inference routes.
     let aliases = AliasCache()
     /// Loads in progress, shared by the requests that wait for them.
@@ -28,6 +36,8 @@ public struct ServerServices: Sendable {
     public init(configuration: ServerConfiguration, store: any RegistryStore, artifacts: ArtifactStore,
                 runtime: ModelRuntime, jobs: JobRunner, logger: Logger, metrics: ServerMetrics = ServerMetrics()) {
         self.configuration = configuration
+        inFlight = ClientCounter(limit: configuration.maxInFlightPerClient)
+        connections = ClientCounter(limit: configuration.maxConnectionsPerIP)
         self.store = store
         self.artifacts = artifacts
         self.runtime = runtime

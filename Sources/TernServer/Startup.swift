@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import NIOCore
 import Logging
 import TernRegistry
@@ -41,7 +42,8 @@ public func makeServices(_ configuration: ServerConfiguration, logger: Logger, m
     // Blobs written before a crash but never committed to a row.
     artifacts.removeUnreferenced(keeping: try await store.referencedArtifacts())
 
-    let runtime = ModelRuntime(memoryBudget: configuration.memoryBudgetBytes, metricsFactory: metrics.batchingFactory)
+    let runtime = ModelRuntime(memoryBudget: configuration.memoryBudgetBytes, workBudget: configuration.maxRequestWorkBytes,
+                               metricsFactory: metrics.batchingFactory)
     let jobs = JobRunner(
         store: store, artifacts: artifacts, workerExecutable: configuration.workerExecutable,
         scratchDirectory: dir.appendingPathComponent("scratch"), timeLimit: configuration.jobTimeLimit,
@@ -63,9 +65,14 @@ public func buildApplication(
     return Application(
         router: buildRouter(services),
         server: .http1(configuration: .init(
-            additionalChannelHandlers: [RequestTimeoutHandler(headTimeout: head, bodyTimeout: body)],
+            additionalChannelHandlers: [
+                ConnectionLimitHandler(counter: services.connections),
+                RequestTimeoutHandler(headTimeout: head, bodyTimeout: body),
+                ExpectContinueHandler(maxBodyBytes: configuration.maxBodyBytes),
+            ],
             idleTimeout: amount(configuration.idleTimeout))),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tern"),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tern",
+                             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
         logger: logger)
 }
 

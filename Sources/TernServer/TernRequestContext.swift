@@ -8,9 +8,12 @@ public struct TernRequestContext: RequestContext {
     /// The verified key, nil for anonymous requests.
     public var identity: KeyRecord?
     public var requestID: String
+    /// The client's IP address, for per-address limits.
+    public var clientAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        clientAddress = TernServer.clientAddress(source.channel)
         identity = nil
         requestID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
     }

@@ -10,7 +10,7 @@ public enum InferenceLimiterError: Error, Equatable, Sendable, CustomStringConve
     public var description: String {
         switch self {
         case let .overloaded(running, queued):
-            return "the server is busy (\(running) predictions running, \(queued) waiting); retry shortly"
+            return "the server is busy (\(running) running, \(queued) waiting); retry shortly"
         }
     }
 }

@@ -115,6 +115,10 @@ public actor ModelRuntime {
     private let evictions: Counter
     /// Bounds concurrent predictions; shared by every loaded model.
     public nonisolated let limiter: InferenceLimiter
+    /// What one request's prediction may allocate: a larger batch runs in
+    /// chunks, and a request whose output or single sample is over it is
+    /// refused with ``WorkBudgetError`` before anything is allocated.
+    public nonisolated let workBudget: WorkBudget
     /// Where batchers report their metrics (nil: the bootstrapped `MetricsSystem`).
     private let metricsFactory: (any MetricsFactory)?
 
@@ -122,13 +126,16 @@ public actor ModelRuntime {
     ///   - maxConcurrentPredictions: predictions at once (default: the processor count).
     ///   - maxQueuedPredictions: callers waiting for a slot before 503s (default 256).
     ///   - memoryBudget: bytes of parameters loaded at once (nil: no limit).
+    ///   - workBudget: bytes one prediction may allocate (see ``workBudget``).
     ///   - metricsFactory: where batchers report `tern_inference_batch_size`
     ///     and `tern_inference_queue_depth`, and the runtime
     ///     `tern_model_evictions_total` (default: the bootstrapped `MetricsSystem`).
     public init(maxConcurrentPredictions: Int = ProcessInfo.processInfo.activeProcessorCount,
-                maxQueuedPredictions: Int = 256, memoryBudget: Int? = nil, metricsFactory: (any MetricsFactory)? = nil) {
+                maxQueuedPredictions: Int = 256, memoryBudget: Int? = nil, workBudget: Int = WorkBudget.defaultBytes,
+                metricsFactory: (any MetricsFactory)? = nil) {
         limiter = InferenceLimiter(maxConcurrent: maxConcurrentPredictions, maxQueued: maxQueuedPredictions)
         self.memoryBudget = memoryBudget
+        self.workBudget = WorkBudget(bytes: workBudget)
         self.metricsFactory = metricsFactory
         evictions = Counter(label: "tern_model_evictions_total", factory: metricsFactory ?? MetricsSystem.factory)
     }
@@ -143,9 +150,12 @@ public actor ModelRuntime {
     public func load(model: String, version: Int, artifact: [UInt8],
                      batching: BatchingConfiguration = .disabled) async throws -> LoadedModel {
         let batching = try batching.validated()
+        let maxElements = workBudget.maxFloats
         let decoded: Result<ServableModel, any Error> = await withCheckedContinuation { continuation in
             DispatchQueue.global(qos: .utility).async {
-                continuation.resume(returning: Result { try ServableModel(artifact: artifact) })
+                continuation.resume(returning: Result {
+                    try ONNXLimits.$maxElements.withValue(maxElements) { try ServableModel(artifact: artifact) }
+                })
             }
         }
         let servable = try decoded.get()
@@ -282,9 +292,10 @@ public actor ModelRuntime {
         guard let model = loaded.ternModel else {
             throw FormatError.invalidSpec("model '\(loaded.model)' version \(loaded.version) is an ONNX model: feed it named inputs")
         }
+        let chunk = try workBudget.chunkSize(model, batch: input.batchSize)
         loaded.usage.begin()
         defer { loaded.usage.end() }
-        if let batcher = loaded.batcher, input.batchSize > 0 {
+        if let batcher = loaded.batcher, input.batchSize > 0, input.batchSize <= chunk {
             switch input {
             case let .uint8(t): return try await batcher.submit(.uint8(model.conform(t)))
             case let .float32(t): return try await batcher.submit(.float32(model.conform(t)))
@@ -293,10 +304,31 @@ public actor ModelRuntime {
         // A handful of samples takes microseconds: run them on this task.
         return try await limiter.run(inline: input.batchSize <= ModelRuntime.inlineBatchLimit) {
             switch input {
-            case let .uint8(t): return try model.predict(t)
-            case let .float32(t): return try model.predict(t)
+            case let .uint8(t): return try Self.inChunks(t, of: chunk, units: model.network.outputShape.count, model.predict)
+            case let .float32(t): return try Self.inChunks(t, of: chunk, units: model.network.outputShape.count, model.predict)
             }
         }
+    }
+
+    /// `run` on `input`, `chunk` samples at a time when the batch is
+    /// larger, the outputs (`units` per sample) written into one tensor.
+    private static func inChunks<S>(_ input: Tensor<S>, of chunk: Int, units: Int,
+                                    _ run: (Tensor<S>) throws -> Tensor<Float>) throws -> Tensor<Float> {
+        let n = input.rank > 0 ? input.shape[0] : 0
+        guard n > chunk else { return try run(input) }
+        var output = Tensor<Float>(uninitialized: [n, units])
+        var start = 0
+        while start < n {
+            let end = min(n, start + chunk)
+            let part = try run(input.slice(rows: start..<end))
+            part.withUnsafeBufferPointer { src in
+                output.withUnsafeMutableBufferPointer { dst in
+                    (dst.baseAddress! + start * units).update(from: src.baseAddress!, count: (end - start) * units)
+                }
+            }
+            start = end
+        }
+        return output
     }
 }
 
@@ -312,8 +344,9 @@ extension ModelRuntime {
         }
         loaded.usage.begin()
         defer { loaded.usage.end() }
+        let maxElements = workBudget.maxFloats
         return try await limiter.run(inline: ONNXModel.batchSize(inputs) <= ModelRuntime.inlineBatchLimit) {
-            try model.run(inputs)
+            try ONNXLimits.$maxElements.withValue(maxElements) { try model.run(inputs) }
         }
     }
 }

@@ -24,6 +24,14 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("request-head-timeout"), help: "Seconds a request's head may take to arrive.") var requestHeadTimeout = 30.0
     @Option(name: .customLong("request-body-timeout"), help: "Seconds a request's body may take to arrive after its head.") var requestBodyTimeout = 300.0
     @Option(name: .customLong("job-memory-limit-mb"), help: "Address-space limit of a training job in MiB.") var jobMemoryLimitMB = 8192
+    @Option(name: .customLong("max-request-work-mb"),
+            help: "Memory one request's prediction may use in MiB; larger batches run in chunks, larger outputs are refused (413).")
+    var maxRequestWorkMB = 1024
+    @Option(name: .customLong("max-connections"), help: "Connections open at once; past it new ones wait to be accepted.") var maxConnections = 4096
+    @Option(name: .customLong("max-connections-per-ip"), help: "Connections open at once from one address; past it, 429.") var maxConnectionsPerIP = 256
+    @Option(name: .customLong("max-in-flight-per-client"),
+            help: "Requests answered at once for one API key (or one address without a key); past it, 429.")
+    var maxInFlightPerClient = 64
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
@@ -43,6 +51,15 @@ struct Serve: AsyncParsableCommand {
         config.requestHeadTimeout = .milliseconds(Int64(requestHeadTimeout * 1000))
         config.requestBodyTimeout = .milliseconds(Int64(requestBodyTimeout * 1000))
         config.jobMemoryLimitMB = jobMemoryLimitMB
+        guard (16...(1 << 24)).contains(maxRequestWorkMB) else { throw CLIError("--max-request-work-mb must be between 16 and 16777216") }
+        config.maxRequestWorkBytes = maxRequestWorkMB << 20
+        for (name, value) in [("--max-connections", maxConnections), ("--max-connections-per-ip", maxConnectionsPerIP),
+                              ("--max-in-flight-per-client", maxInFlightPerClient)] {
+            guard (1...1_000_000).contains(value) else { throw CLIError("\(name) must be between 1 and 1000000") }
+        }
+        config.maxConnections = maxConnections
+        config.maxConnectionsPerIP = maxConnectionsPerIP
+        config.maxInFlightPerClient = maxInFlightPerClient
         if let memoryBudgetMB {
             guard memoryBudgetMB > 0, memoryBudgetMB < 1e9 else { throw CLIError("--memory-budget-mb must be a positive number of MiB") }
             config.memoryBudgetBytes = Int(memoryBudgetMB * 1_048_576)

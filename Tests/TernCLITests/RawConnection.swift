@@ -28,9 +28,21 @@ func loopbackAddress(port: Int) -> sockaddr_in {
 final class RawConnection: @unchecked Sendable {
     private let fd: Int32
 
-    /// Connects to 127.0.0.1:`port`.
-    init(port: Int) throws {
+    /// Connects to 127.0.0.1:`port`, from 127.0.0.`source` when given (a
+    /// second loopback address, to act as another client).
+    init(port: Int, source: UInt8? = nil) throws {
         fd = try tcpSocket()
+        if let source {
+            var local = loopbackAddress(port: 0)
+            local.sin_addr.s_addr = in_addr_t(0x7F00_0000 | UInt32(source)).bigEndian
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                close(fd)
+                throw CLIError("bind() to 127.0.0.\(source) failed: \(errno)")
+            }
+        }
         var address = loopbackAddress(port: port)
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -87,6 +99,17 @@ final class RawConnection: @unchecked Sendable {
             received.append(contentsOf: chunk[0..<n])
         }
         return Self.parse(received)
+    }
+
+    /// Reads what arrives within `timeout` without waiting for the peer to
+    /// close (an interim `100 Continue`, say), as text.
+    func readAvailable(timeout: Duration) -> String {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ms = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        guard poll(&poller, 1, ms) > 0 else { return "" }
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        return n > 0 ? String(decoding: chunk[0..<n], as: UTF8.self) : ""
     }
 
     private static func parse(_ bytes: [UInt8]) -> (status: Int?, body: [UInt8]) {

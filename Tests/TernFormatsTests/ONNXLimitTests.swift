@@ -42,4 +42,39 @@ import TernFormats
                                  inputs: ["a": .float(shape: [3, 1], [1, 2, 3]), "b": .float(shape: [1, 2], [1, 10])], outputs: ["y"])
         #expect(small["y"]?.shape == [3, 2])
     }
+
+    /// A server binds its own budget around a run: the same graph runs
+    /// under the default and is refused under a smaller one, on any thread.
+    @Test func theLimitIsBoundPerRun() throws {
+        let a = ONNXValue.float(shape: [64, 1], [Float](repeating: 1, count: 64))
+        let b = ONNXValue.float(shape: [1, 64], [Float](repeating: 2, count: 64))
+        let graph = [node("MatMul", ["a", "b"], ["y"])]
+        #expect(try runGraph(graph, inputs: ["a": a, "b": b], outputs: ["y"])["y"]?.shape == [64, 64])
+        let error = ONNXLimits.$maxElements.withValue(1000) {
+            #expect(ONNXLimits.maxElements == 1000)
+            return Result { try runGraph(graph, inputs: ["a": a, "b": b], outputs: ["y"]) }
+        }
+        guard case let .failure(failure) = error else { Issue.record("a 4096-element product ran under a 1000-element limit"); return }
+        #expect("\(failure)".contains("limit of 1000"), "\(failure)")
+        #expect(ONNXLimits.maxElements == 1 << 28)
+    }
+
+    /// Gather's output grows with its indices and a Conv's with the model's
+    /// pads: both are counted before allocating.
+    @Test func gatherAndConvOutputsAreBounded() throws {
+        let table = ONNXValue.float(shape: [4, 1000], [Float](repeating: 1, count: 4000))
+        let indices = ONNXValue.int64(shape: [100], [Int64](repeating: 1, count: 100))
+        let graph = [node("Gather", ["table", "i"], ["y"])]
+        #expect(try runGraph(graph, inputs: ["table": table, "i": indices], outputs: ["y"])["y"]?.shape == [100, 1000])
+        ONNXLimits.$maxElements.withValue(50_000) {
+            #expect(throws: (any Error).self) { try runGraph(graph, inputs: ["table": table, "i": indices], outputs: ["y"]) }
+        }
+        let x = ONNXValue.float(shape: [1, 1, 2, 2], [1, 2, 3, 4])
+        let w = ONNXValue.float(shape: [1, 1, 1, 1], [1])
+        var conv = node("Conv", ["x", "w"], ["y"])
+        conv.attributes["pads"] = .ints([100_000, 100_000, 100_000, 100_000])
+        #expect(throws: (any Error).self) { try runGraph([conv], inputs: ["x": x, "w": w], outputs: ["y"]) }
+        conv.attributes["pads"] = .ints([Int64.max / 2, 0, 0, 0])
+        #expect(throws: (any Error).self) { try runGraph([conv], inputs: ["x": x, "w": w], outputs: ["y"]) }
+    }
 }

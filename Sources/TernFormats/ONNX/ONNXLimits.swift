@@ -4,8 +4,11 @@
 /// element count overflows or passes ``maxElements``. Constant folding at
 /// load runs the same kernels, so such a model is refused at upload.
 public enum ONNXLimits {
-    /// Most elements one computed tensor may hold: 2^28 (1 GiB of FLOAT).
-    public static let maxElements = 1 << 28
+    /// Most elements one computed tensor may hold: by default 2^28 (1 GiB
+    /// of FLOAT). A server binds its own per-request budget around a run or
+    /// a load (`ONNXLimits.$maxElements.withValue(n) { ... }`); the binding
+    /// holds on the thread that runs the graph.
+    @TaskLocal public static var maxElements = 1 << 28
 
     /// The element count of `shape`, overflow-checked and within ``maxElements``.
     /// - Throws: ``ONNXKernelError`` naming the shape and the limit.
@@ -18,8 +21,9 @@ public enum ONNXLimits {
             count = product
         }
         // Checked after the loop: a zero dimension makes any shape empty.
-        guard count <= maxElements else {
-            throw ONNXKernelError("shape \(shape) would hold \(count) elements, above the limit of \(maxElements)")
+        let limit = maxElements
+        guard count <= limit else {
+            throw ONNXKernelError("shape \(shape) would hold \(count) elements, above the limit of \(limit) per computed tensor")
         }
         return count
     }

@@ -45,11 +45,15 @@ struct ONNXWindow: Sendable {
 
     /// Output length and padding before, along one spatial axis.
     func output(axis: Int, input: Int, kernel k: Int) throws -> (length: Int, padBefore: Int) {
-        let extent = (k - 1) * dilations[axis] + 1
+        // Attributes come from the model: keep every sum and product in range.
+        let (reach, reachOverflow) = (k - 1).multipliedReportingOverflow(by: dilations[axis])
+        guard !reachOverflow, reach < 1 << 32 else { throw ONNXKernelError("kernel \(k) with dilation \(dilations[axis]) is too large") }
+        let extent = reach + 1
         let s = strides[axis]
         switch autoPad {
         case .notSet, .valid:
             let (before, after) = autoPad == .valid ? (0, 0) : (pads[axis], pads[axis + 2])
+            guard before < 1 << 32, after < 1 << 32 else { throw ONNXKernelError("pads \(before), \(after) are too large") }
             let span = input + before + after - extent
             guard span >= 0 else {
                 throw ONNXKernelError("window of \(extent) does not fit spatial axis \(axis) of size \(input) (padded by \(before + after))")
@@ -115,6 +119,8 @@ extension ONNXOps {
         let (dh, dw) = (window.dilations[0], window.dilations[1])
         let groupOut = outChannels / group
         let taps = groupChannels * kH * kW
+        _ = try ONNXLimits.elementCount([batch, outChannels, outH, outW])
+        _ = try ONNXLimits.elementCount([taps, outH, outW])
         let pixels = outH * outW
         var out = Tensor<Float>(uninitialized: [batch, outChannels, outH, outW])
         guard out.count > 0 else { return out }

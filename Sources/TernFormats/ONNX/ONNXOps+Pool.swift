@@ -49,6 +49,8 @@ extension ONNXOps {
         let (outH, padTop) = try window.output(axis: 0, input: height, kernel: kH)
         let (outW, padLeft) = try window.output(axis: 1, input: width, kernel: kW)
         let (sh, sw, dh, dw) = (window.strides[0], window.strides[1], window.dilations[0], window.dilations[1])
+        _ = try ONNXLimits.elementCount([x.shape[0], x.shape[1], outH, outW])
+        _ = try ONNXLimits.elementCount([kH, kW])
         var out = Tensor<Float>(uninitialized: [x.shape[0], x.shape[1], outH, outW])
         var values = [Float](repeating: 0, count: kH * kW)
         x.withUnsafeBufferPointer { xp in

@@ -220,6 +220,8 @@ extension ONNXOps {
                 guard i >= -dim, i < dim else { throw ONNXKernelError("index \(i) is out of range for axis \(a) of size \(dim)") }
                 return i < 0 ? i + dim : i
             }
+            let shape = Array(x.shape[..<a]) + indicesValue.shape + Array(x.shape[(a + 1)...])
+            _ = try ONNXLimits.elementCount(shape)
             var sources: [Int] = []
             sources.reserveCapacity(outer * resolved.count * inner)
             for o in 0..<outer {
@@ -228,7 +230,6 @@ extension ONNXOps {
                     for k in 0..<inner { sources.append(base + k) }
                 }
             }
-            let shape = Array(x.shape[..<a]) + indicesValue.shape + Array(x.shape[(a + 1)...])
             return [x.gathering(sources, shape: shape)]
         }
     }

@@ -43,6 +43,12 @@ public struct Conv2D: Layer {
         return (g.outputShape.droppingFirst, parameters)
     }
 
+    /// The im2col matrix: one row of `kH·kW·inC` per output position.
+    public var inferenceScratchPerSample: Int {
+        guard let g = try? geometry(batch: 1) else { return 0 }
+        return g.colsRows * g.colsColumns
+    }
+
     public func forward(_ input: Tensor<Float>, parameters: [Parameter], offset: Int) throws -> Tensor<Float> {
         try trainingPass(input, parameters: parameters, offset: offset).output
     }
