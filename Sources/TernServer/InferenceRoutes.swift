@@ -209,11 +209,23 @@ func readJSON(_ request: Request, _ services: ServerServices) async throws -> JS
     // other types are a 415.
     try request.requireJSONContentType(alsoAccepting: ["application/octet-stream"])
     let buffer = try await request.collectBody(limit: services.configuration.maxJSONBodyBytes)
-    do {
-        return try JSONParser.parse(Array(buffer.readableBytesView), maxDepth: services.configuration.maxJSONDepth)
-    } catch let error as JSONParseError {
-        throw APIError(.badRequest, error.description)
+    return try await parseJSON(Array(buffer.readableBytesView), services)
+}
+
+/// Parses a JSON body: a small one on the calling task, a large one (over
+/// 1 MiB, tens of milliseconds of work or more) on the bounded decoding
+/// pool, so big bodies never hold the threads that answer health checks.
+/// - Throws: 400 naming the parse error; 503 when the pool's queue is full.
+func parseJSON(_ bytes: [UInt8], _ services: ServerServices) async throws -> JSONValue {
+    let maxDepth = services.configuration.maxJSONDepth
+    let parse: @Sendable () throws -> JSONValue = {
+        do {
+            return try JSONParser.parse(bytes, maxDepth: maxDepth)
+        } catch let error as JSONParseError {
+            throw APIError(.badRequest, error.description)
+        }
     }
+    return bytes.count <= 1 << 20 ? try parse() : try await services.decoding.run(parse)
 }
 
 /// V2 inference on raw records of a table model (see ``TableCodec``).

@@ -17,6 +17,9 @@ public struct ServerServices: Sendable {
     /// artifacts): one at a time on a worker thread, a few waiting, 503
     /// past that, so they never hold the request threads or health checks.
     let checks = InferenceLimiter(maxConcurrent: 1, maxQueued: 8)
+    /// Parsing large JSON bodies: on worker threads, as many at once as
+    /// there are cores, a bounded queue behind them (503 past it).
+    let decoding = InferenceLimiter(maxQueued: 64)
     /// Requests in flight per API key or address.
     let inFlight: ClientCounter
     /// Connections open per address.

@@ -42,12 +42,7 @@ func readInferBody(_ request: Request, _ services: ServerServices) async throws 
     guard jsonLength <= buffer.readableBytes, let jsonBytes = buffer.readBytes(length: jsonLength) else {
         throw APIError(.badRequest, "Inference-Header-Content-Length (\(jsonLength)) is larger than the body (\(buffer.readableBytes) bytes)")
     }
-    do {
-        let json = try JSONParser.parse(jsonBytes, maxDepth: configuration.maxJSONDepth)
-        return V2InferBody(json: json, binary: BinarySections(buffer))
-    } catch let error as JSONParseError {
-        throw APIError(.badRequest, error.description)
-    }
+    return V2InferBody(json: try await parseJSON(jsonBytes, services), binary: BinarySections(buffer))
 }
 
 /// The binary part of a request body, consumed in input order.

@@ -77,4 +77,34 @@ import TernFormats
         conv.attributes["pads"] = .ints([Int64.max / 2, 0, 0, 0])
         #expect(throws: (any Error).self) { try runGraph([conv], inputs: ["x": x, "w": w], outputs: ["y"]) }
     }
+
+    /// Found by the fuzzer: a Reshape whose target shape overflows when
+    /// multiplied trapped; it is an error now, as is a warm-up input whose
+    /// declared size cannot be counted.
+    @Test func reshapeTargetsAreCountedWithOverflowChecks() throws {
+        let x = ONNXValue.float(shape: [2, 3], [1, 2, 3, 4, 5, 6])
+        for target: [Int64] in [[-1, 1 << 62, 4], [1 << 62, 1 << 62], [1 << 40, 1 << 40, 0]] {
+            #expect(throws: (any Error).self, "\(target)") {
+                _ = try runGraph([node("Reshape", ["x", "shape"], ["y"])], inputs: ["x": x],
+                                 initializers: ["shape": .int64(shape: [target.count], target)], outputs: ["y"])
+            }
+        }
+        let y = try runGraph([node("Reshape", ["x", "shape"], ["y"])], inputs: ["x": x],
+                             initializers: ["shape": .int64(shape: [2], [-1, 2])], outputs: ["y"])
+        #expect(y["y"]?.shape == [3, 2])
+    }
+
+    /// Found by the fuzzer: Slice steps of ±Int64.max overflowed.
+    @Test func sliceStepsOfAnySizeAreSafe() throws {
+        let x = ONNXValue.float(shape: [5], [0, 1, 2, 3, 4])
+        for (step, expected): (Int64, [Float]) in [(.max, [0]), (.min, [4]), (-(1 << 62), [4]), (2, [0, 2, 4])] {
+            let starts: Int64 = step < 0 ? -1 : 0, ends: Int64 = step < 0 ? .min : .max
+            let y = try runGraph([node("Slice", ["x", "starts", "ends", "axes", "steps"], ["y"])], inputs: ["x": x],
+                                 initializers: ["starts": .int64(shape: [1], [starts]), "ends": .int64(shape: [1], [ends]),
+                                                "axes": .int64(shape: [1], [0]), "steps": .int64(shape: [1], [step])],
+                                 outputs: ["y"])
+            guard case let .float(t)? = y["y"] else { Issue.record("no output for step \(step)"); continue }
+            #expect(t.scalars == expected, "step \(step)")
+        }
+    }
 }

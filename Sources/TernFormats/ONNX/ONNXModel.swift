@@ -60,7 +60,8 @@ public struct ONNXModel: Sendable {
         for input in inputs {
             guard let dims = input.dimensions else { return nil }
             let shape = dims.map { $0 < 0 ? 1 : $0 }
-            let count = shape.reduce(1, *)
+            // Declared by the file: too large to count or to hold means no warm-up.
+            guard let count = try? ONNXLimits.elementCount(shape) else { return nil }
             switch input.dataType {
             case .float: values[input.name] = .float(Tensor(zeros: Shape(shape)))
             case .double: values[input.name] = .double(ONNXArray(shape: shape, scalars: Array(repeating: 0, count: count)))

@@ -54,13 +54,19 @@ extension ONNXOps {
                 }
             }
             if let i = inferred {
-                let known = dims.enumerated().filter { $0.offset != i }.reduce(1) { $0 * $1.element }
+                var known = 1
+                for (j, d) in dims.enumerated() where j != i {
+                    let (product, overflow) = known.multipliedReportingOverflow(by: d)
+                    guard !overflow else { throw ONNXKernelError("shape \(dims) has more elements than can be counted") }
+                    known = product
+                }
                 guard known > 0, x.count % known == 0 else {
                     throw ONNXKernelError("cannot reshape \(x.shape) (\(x.count) elements) to \(dims)")
                 }
                 dims[i] = x.count / known
             }
-            guard dims.reduce(1, *) == x.count else {
+            // Counted with overflow checks: the dimensions come from the model or the request.
+            guard (try? ONNXLimits.elementCount(dims)) == x.count else {
                 throw ONNXKernelError("cannot reshape \(x.shape) (\(x.count) elements) to \(dims)")
             }
             return [x.reshaped(dims)]
@@ -179,9 +185,13 @@ extension ONNXOps {
             for i in 0..<n {
                 let axis = try normalizedAxis(axes?[i] ?? i, rank: shape.count)
                 guard seen.insert(axis).inserted else { throw ONNXKernelError("axes \(axes ?? []) repeat an axis") }
-                let step = steps?[i] ?? 1
-                guard step != 0 else { throw ONNXKernelError("steps must not be 0") }
+                let given = steps?[i] ?? 1
+                guard given != 0 else { throw ONNXKernelError("steps must not be 0") }
                 let dim = x.shape[axis]
+                // A step longer than the axis takes one element, as the axis's length does;
+                // clamping keeps the arithmetic below in range for any given step.
+                let reach = Swift.max(dim, 1)
+                let step = given > 0 ? Swift.min(given, reach) : Swift.max(given, -reach)
                 var start = starts[i], end = ends[i]
                 if start < 0 { start += dim }
                 if end < 0 { end += dim }
