@@ -99,6 +99,13 @@ extension Request {
             throw APIError(.contentTooLarge, "request body is larger than \(limit) bytes")
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "request body is larger than \(limit) bytes")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as APIError {
+            throw error
+        } catch {
+            // The stream failed: the client went away before sending all of it.
+            throw APIError(.badRequest, "the request body ended before its declared length (the client closed the connection)")
         }
     }
 }

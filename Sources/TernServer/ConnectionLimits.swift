@@ -86,6 +86,9 @@ final class ConnectionLimitHandler: ChannelDuplexHandler, RemovableChannelHandle
         fields[.contentLength] = String(body.readableBytes)
         fields[.retryAfter] = "1"
         fields[.connection] = "close"
+        // What the router's middleware adds to every other answer.
+        fields[.xContentTypeOptions] = "nosniff"
+        fields[.cacheControl] = "no-store"
         context.write(wrapOutboundOut(.head(HTTPResponse(status: .tooManyRequests, headerFields: fields))), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
@@ -102,6 +105,44 @@ final class ConnectionLimitHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func leave() {
         if let client { counter.release(client) }
         client = nil
+    }
+}
+
+/// Closes the connection after an answer sent before its request's body
+/// was read to the end (a 413 from the declared length, a 401, a 404): the
+/// rest of the body is never read, however much the client declared.
+/// Without it the server would read (and discard) the whole body to reach
+/// the next request on the connection.
+final class EarlyResponseHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    /// A request head arrived and its end has not.
+    private var readingRequest = false
+    /// An answer went out before its request ended: nothing more is read.
+    private var closing = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        switch unwrapInboundIn(data) {
+        case .head: readingRequest = true
+        case .body: break
+        case .end: readingRequest = false
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard case .end = unwrapOutboundIn(data), readingRequest else {
+            return context.write(data, promise: promise)
+        }
+        closing = true
+        let written = promise ?? context.eventLoop.makePromise()
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
+        context.writeAndFlush(data, promise: written)
     }
 }
 

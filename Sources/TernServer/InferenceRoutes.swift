@@ -257,6 +257,13 @@ private func inferTable(_ request: V2InferBody, _ loaded: LoadedModel, _ pipelin
         throw V2Codec.bad("'inputs' must list one tensor per column: \(TableCodec.inputColumns(pipeline).map(\.name).joined(separator: ", "))")
     }
     let binaryOutputs = try BinaryOutputChoice(body)
+    // The rows the shapes declare are checked against the work budget before any column is decoded.
+    let declaredRows = inputs.compactMap { input -> Int? in
+        guard case let .object(tensor) = input, case let .numbers(dims)? = tensor["shape"], let rows = dims.first,
+              rows >= 0, rows < 1e15 else { return nil }
+        return Int(rows)
+    }.max() ?? 0
+    if let model = loaded.ternModel { try services.runtime.workBudget.checkFeatures(model, rows: declaredRows) }
     let table = try TableCodec.decodeV2(inputs, binary: request.binary, pipeline: pipeline, maxElements: services.configuration.maxTensorElements)
     if let model = loaded.ternModel { try services.runtime.workBudget.checkFeatures(model, rows: table.rowCount) }
     let features = try TableCodec.features(table, pipeline: pipeline)

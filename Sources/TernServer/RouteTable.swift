@@ -35,8 +35,9 @@ final class RouteTable: @unchecked Sendable {
 }
 
 /// Refuses a body whose declared `Content-Length` is above the server's
-/// limit before reading any of it: 413, and the connection is closed so the
-/// unread body is never drained.
+/// limit before reading any of it: 413 with `Connection: close`; the
+/// ``EarlyResponseHandler`` closes the connection once the answer is out,
+/// so the unread body is never read.
 struct DeclaredLengthMiddleware<Context: RequestContext>: RouterMiddleware {
     let limit: Int
 

@@ -67,11 +67,16 @@ public func buildApplication(
         server: .http1(configuration: .init(
             additionalChannelHandlers: [
                 ConnectionLimitHandler(counter: services.connections),
+                EarlyResponseHandler(),
                 RequestTimeoutHandler(headTimeout: head, bodyTimeout: body),
                 ExpectContinueHandler(maxBodyBytes: configuration.maxBodyBytes),
             ],
             idleTimeout: amount(configuration.idleTimeout))),
+        // A backlog as deep as the connection cap (the kernel trims it to
+        // somaxconn): a burst of connects waits to be accepted instead of
+        // overflowing, which would delay every other client's SYN by a second.
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tern",
+                             backlog: configuration.maxConnections,
                              availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
         logger: logger)
 }

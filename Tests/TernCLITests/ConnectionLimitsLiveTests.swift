@@ -76,6 +76,18 @@ import TernTesting
         #expect(String(decoding: reply.body, as: UTF8.self).contains("larger than"))
         let (status, _) = try await server.get("/v2/health/live")
         #expect(status == 200)
+
+        // A client that sends the body anyway is cut off once the 413 is out,
+        // instead of the server reading (and dropping) all 10 GB of it.
+        let pushy = try RawConnection(port: server.port)
+        try pushy.write(RawConnection.head("POST", "/api/v1/models/m/versions", key: server.adminKey,
+                                           contentType: "application/octet-stream", length: 10 << 30))
+        let chunk = [UInt8](repeating: 0x41, count: 1 << 16)
+        let sending = ContinuousClock.now
+        var sent = 0
+        while ContinuousClock.now - sending < .seconds(10), (try? pushy.write(chunk)) != nil { sent += chunk.count }
+        #expect(ContinuousClock.now - sending < .seconds(3), "still accepting the body after \(sent) bytes")
+        #expect(sent < 1 << 30, "\(sent) bytes of a refused body were read")
     }
 
     /// One address holding its connection quota gets 429 on a further one;
