@@ -45,4 +45,17 @@ import TernTesting
         expectClose(Float(report["rmse"]!), Float(1.5).squareRoot())
         expectClose(Float(report["r2"]!), 1 - 6.0 / 5.0)
     }
+
+    /// A 65,536-class output keeps three counts per class, not a 2^32-cell
+    /// confusion matrix (that allocated 34 GB and aborted training).
+    @Test func wideOutputsAreCountedPerClass() throws {
+        var metrics = Metrics(classification: true, outputWidth: 65_536)
+        var output = Tensor<Float>(zeros: [2, 65_536])
+        output.withUnsafeMutableBufferPointer { $0[7] = 1; $0[65_536 + 9] = 1 }
+        metrics.add(output: output, targets: .classes(Tensor<Int32>([7, 8])), logits: false)
+        #expect(metrics.accuracy == 0.5)
+        let (p, r, _) = metrics.precisionRecallF1
+        // Class 7 is right (precision 1, recall 1); class 9 was predicted once, wrongly; class 8 missed once.
+        #expect(abs(p - 1.0 / 65_536) < 1e-12 && abs(r - 1.0 / 65_536) < 1e-12)
+    }
 }

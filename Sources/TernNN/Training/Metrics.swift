@@ -10,8 +10,10 @@ public struct Metrics: Sendable {
 
     public let classification: Bool
     public let classes: Int
-    /// confusion[truth * classes + predicted]
-    private var confusion: [Int]
+    /// Per class: samples of it predicted as it, samples predicted as it,
+    /// samples that are it. Enough for accuracy and precision / recall / F1
+    /// in O(classes), where a confusion matrix would be O(classes²).
+    private var hits: [Int], predicted: [Int], actual: [Int]
     private var count = 0
     private var absError: Double = 0, sqError: Double = 0, sumY: Double = 0, sumY2: Double = 0
 
@@ -21,7 +23,9 @@ public struct Metrics: Sendable {
     public init(classification: Bool, outputWidth: Int) {
         self.classification = classification
         self.classes = classification ? max(outputWidth, 2) : 0
-        confusion = Array(repeating: 0, count: classes * classes)
+        hits = Array(repeating: 0, count: classes)
+        predicted = hits
+        actual = hits
     }
 
     /// Adds a batch: `output` (batch, width) holds probabilities or logits
@@ -37,7 +41,7 @@ public struct Metrics: Sendable {
                     for i in 0..<batch {
                         let truth = Int(l[i])
                         guard truth >= 0, truth < classes else { continue }
-                        confusion[truth * classes + argmax(out, row: i, width: width)] += 1
+                        tally(truth: truth, predicted: argmax(out, row: i, width: width))
                     }
                 }
                 count += batch
@@ -53,7 +57,7 @@ public struct Metrics: Sendable {
                                 truth = argmax(y, row: i, width: width)
                                 predicted = argmax(out, row: i, width: width)
                             }
-                            confusion[truth * classes + predicted] += 1
+                            tally(truth: truth, predicted: predicted)
                         }
                     } else {
                         for i in 0..<min(y.count, out.count) {
@@ -70,6 +74,12 @@ public struct Metrics: Sendable {
         }
     }
 
+    private mutating func tally(truth: Int, predicted guess: Int) {
+        actual[truth] += 1
+        predicted[guess] += 1
+        if truth == guess { hits[truth] += 1 }
+    }
+
     private func argmax(_ buffer: UnsafeBufferPointer<Float>, row: Int, width: Int) -> Int {
         var best = 0
         var bestValue = buffer[row * width]
@@ -81,16 +91,14 @@ public struct Metrics: Sendable {
     }
 
     public var accuracy: Double {
-        let correct = (0..<classes).reduce(0) { $0 + confusion[$1 * classes + $1] }
+        let correct = hits.reduce(0, +)
         return count == 0 ? 0 : Double(correct) / Double(count)
     }
 
     /// Precision, recall and F1: of class 1 for binary outputs, else macro averages.
     public var precisionRecallF1: (precision: Double, recall: Double, f1: Double) {
         func stats(_ c: Int) -> (Double, Double, Double) {
-            let tp = Double(confusion[c * classes + c])
-            let predicted = Double((0..<classes).reduce(0) { $0 + confusion[$1 * classes + c] })
-            let actual = Double((0..<classes).reduce(0) { $0 + confusion[c * classes + $1] })
+            let tp = Double(hits[c]), predicted = Double(self.predicted[c]), actual = Double(self.actual[c])
             let p = predicted == 0 ? 0 : tp / predicted, r = actual == 0 ? 0 : tp / actual
             return (p, r, p + r == 0 ? 0 : 2 * p * r / (p + r))
         }
