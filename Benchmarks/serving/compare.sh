@@ -9,7 +9,9 @@
 # once by TERN_BIN), anonymous predict, defaults otherwise. Each round drives
 # V2 JSON, TF :predict and V2 binary at each connection count on one server,
 # then the other; the order alternates between rounds. It prints the median
-# requests/s and p99 of each row over the rounds and the ratio new/base.
+# requests/s and p99 of each row over the rounds and the ratio new/base, and
+# the server's CPU time per request (user + system, from /proc/PID/stat),
+# which shared machines disturb far less than the request rate.
 #
 # Settings (environment): ROUNDS=5, DURATION=5 (seconds per measured run),
 # WARMUP=2, CONNECTIONS="1 8 64", WRK_THREADS=2, TERN_DATA_DIR, PYTHON.
@@ -43,7 +45,7 @@ echo "== machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) a
 bodies=$work/bodies
 binlen=$(cat "$bodies/v2.bin.len")
 
-declare -A server
+declare -A server pid
 for name in base new; do
     if [ "$name" = base ]; then tern=$TERN_BASE; else tern=$TERN_BIN; fi
     start_tern "$work/home-$name" "$work/$name.log"
@@ -52,16 +54,21 @@ for name in base new; do
     "$tern" models alias mnist production 1 >/dev/null
     "$tern" deploy mnist --alias production >/dev/null
     server[$name]=$TERN_SERVER
+    pid[$name]=$tern_pid
     echo "$name: $tern at $TERN_SERVER"
 done
 
 rows=$work/rows.tsv
 : >"$rows"
+# Clock ticks of CPU (user + system) a process has used.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 run() { # name format url body content-type header-length connections
-    local t=$(( $7 < WRK_THREADS ? $7 : WRK_THREADS ))
+    local t=$(( $7 < WRK_THREADS ? $7 : WRK_THREADS )) before result
     export BODY_FILE=$4 CONTENT_TYPE=$5 HEADER_LENGTH=$6
     [ "$WARMUP" = 0 ] || wrk -t"$t" -c"$7" -d"${WARMUP}s" -s "$here/post.lua" "$3" >/dev/null
-    printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$7" "$(wrk -t"$t" -c"$7" -d"${DURATION}s" --latency -s "$here/post.lua" "$3" | grep '^RESULT')" >>"$rows"
+    before=$(ticks "${pid[$1]}")
+    result=$(wrk -t"$t" -c"$7" -d"${DURATION}s" --latency -s "$here/post.lua" "$3" | grep '^RESULT')
+    printf '%s\t%s\t%s\t%s cpu_ticks=%s\n' "$1" "$2" "$7" "$result" $(( $(ticks "${pid[$1]}") - before )) >>"$rows"
 }
 for round in $(seq "$ROUNDS"); do
     if [ $((round % 2)) = 1 ]; then order="base new"; else order="new base"; fi
@@ -77,13 +84,16 @@ for round in $(seq "$ROUNDS"); do
 done
 
 "$PYTHON" - "$rows" <<'PY'
-import re, statistics, sys
+import os, re, statistics, sys
+hz = os.sysconf("SC_CLK_TCK")
 rows = {}
 for line in open(sys.argv[1]):
     name, fmt, c, result = line.rstrip("\n").split("\t")
     fields = dict(re.findall(r"(\w+)=([\d.]+)", result))
-    rows.setdefault((fmt, int(c), name), []).append((float(fields["rps"]), int(fields["p99_us"]), int(fields["non2xx"])))
-print(f"{'format':<12} {'conns':>5} {'base rps':>10} {'new rps':>10} {'new/base':>9} {'base p99 µs':>12} {'new p99 µs':>11} non-2xx")
+    cpu_us = float(fields["cpu_ticks"]) * 1e6 / hz / max(1, int(fields["requests"]))
+    rows.setdefault((fmt, int(c), name), []).append((float(fields["rps"]), int(fields["p99_us"]), int(fields["non2xx"]), cpu_us))
+print(f"{'format':<12} {'conns':>5} {'base rps':>10} {'new rps':>10} {'new/base':>9} {'base p99 µs':>12} {'new p99 µs':>11} "
+      f"{'base CPU µs/req':>16} {'new CPU µs/req':>15} {'new/base':>9} non-2xx")
 for fmt in ["V2 JSON", "TF :predict", "V2 binary"]:
     for c in sorted({k[1] for k in rows if k[0] == fmt}):
         b, n = rows[(fmt, c, "base")], rows[(fmt, c, "new")]
@@ -91,5 +101,8 @@ for fmt in ["V2 JSON", "TF :predict", "V2 binary"]:
         pb, pn = statistics.median(r[1] for r in b), statistics.median(r[1] for r in n)
         bad = sum(r[2] for r in b + n)
         spread = max(r[0] for r in n) / min(r[0] for r in n) - 1
-        print(f"{fmt:<12} {c:>5} {mb:>10.0f} {mn:>10.0f} {mn / mb:>9.3f} {pb:>12.0f} {pn:>11.0f} {bad}  (new's own spread over rounds {spread:.0%})")
+        bspread = max(r[0] for r in b) / min(r[0] for r in b) - 1
+        cb, cn = statistics.median(r[3] for r in b), statistics.median(r[3] for r in n)
+        print(f"{fmt:<12} {c:>5} {mb:>10.0f} {mn:>10.0f} {mn / mb:>9.3f} {pb:>12.0f} {pn:>11.0f} "
+              f"{cb:>16.1f} {cn:>15.1f} {cn / cb:>9.3f} {bad}  (rps spread over rounds: base {bspread:.0%}, new {spread:.0%})")
 PY

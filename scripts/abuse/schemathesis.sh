@@ -25,7 +25,8 @@
 # Checks: everything Schemathesis has except positive_data_acceptance, which
 # fails on the document's imprecision rather than on server faults (names,
 # job ids and run ids have patterns that the document only states in prose,
-# so "schema-valid" values get a correct 400). Fatal: a 5xx, a Schemathesis
+# so "schema-valid" values get a correct 400), and negative_data_rejection on
+# POST /api/v1/datasets (a raw text/csv body has no type to violate). Fatal: a 5xx, a Schemathesis
 # error (a connection closed without an answer, a time-out), a dead server.
 # Other failed checks are printed; STRICT=1 makes them fatal too.
 #
@@ -156,6 +157,12 @@ values = ["production", "staging"]
 [dictionaries.ids]
 values = [$IDS]
 
+# Every check but positive_data_acceptance (see the top of this script). Set here and not with
+# --checks on the command line, which would override the per-operation setting below.
+[checks]
+positive_data_acceptance.enabled = false
+negative_data_rejection.enabled = true
+
 [parameters]
 "path.name" = { dictionary = "names", probability = 0.6 }
 "path.model" = { dictionary = "names", probability = 0.6 }
@@ -173,16 +180,15 @@ include-path-regex = "^/api/v1/models/\\\\{name\\\\}/versions/\\\\{version\\\\}"
 parameters = { "path.name" = { dictionary = "names", probability = 0.6 }, "path.version" = { dictionary = "version_refs", probability = 0.6 } }
 
 # A text/csv body is raw bytes: Schemathesis's "negative" integer 57 goes out as the bytes 57, a valid CSV.
+# (include-path and include-method together would match either, so the operation goes by name.)
 [[operations]]
-include-path = "/api/v1/datasets"
-include-method = "POST"
+include-name = "POST /api/v1/datasets"
 checks = { negative_data_rejection = { enabled = false } }
 EOF
 
 # --- the run --------------------------------------------------------------------------
 ST_ARGS=(--config-file "$WORK/schemathesis.toml" run "$BASE/openapi.json"
     -H "$AUTH"
-    --checks all --exclude-checks positive_data_acceptance
     --max-examples "$MAX_EXAMPLES"
     --generation-database none
     --report har,junit --report-dir "$WORK/report"
