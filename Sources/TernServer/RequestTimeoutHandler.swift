@@ -15,6 +15,12 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private let headTimeout: TimeAmount
     private let bodyTimeout: TimeAmount
+    /// When the connection is closed unless the request phase ends first
+    /// (nil while a request is answered).
+    private var deadline: NIODeadline?
+    /// At most one timer at a time. Moving the deadline does not reschedule
+    /// it (that would cost a timer per request part); when it fires early
+    /// it schedules itself again for the deadline then current.
     private var timer: Scheduled<Void>?
 
     init(headTimeout: TimeAmount, bodyTimeout: TimeAmount) {
@@ -27,7 +33,7 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if timer == nil { arm(context, headTimeout) }
+        if deadline == nil, timer == nil { arm(context, headTimeout) }
         context.fireChannelActive()
     }
 
@@ -35,7 +41,7 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
         switch unwrapInboundIn(data) {
         case .head: arm(context, bodyTimeout)
         case .body: break
-        case .end: disarm()  // the request is in; answering it has no deadline here
+        case .end: deadline = nil  // the request is in; answering it has no deadline here
         }
         context.fireChannelRead(data)
     }
@@ -45,23 +51,36 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
         context.write(data, promise: promise)
     }
 
-    private func disarm() {
+    func handlerRemoved(context: ChannelHandlerContext) { stop() }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        stop()
+        context.fireChannelInactive()
+    }
+
+    private func stop() {
+        deadline = nil
         timer?.cancel()
         timer = nil
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) { disarm() }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        disarm()
-        context.fireChannelInactive()
+    private func arm(_ context: ChannelHandlerContext, _ delay: TimeAmount) {
+        let at = NIODeadline.now() + delay
+        deadline = at
+        if timer == nil { schedule(context, at: at) }
     }
 
-    private func arm(_ context: ChannelHandlerContext, _ delay: TimeAmount) {
-        timer?.cancel()
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: delay) {
-            loopBound.value.close(promise: nil)
+    private func schedule(_ context: ChannelHandlerContext, at: NIODeadline) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: at) {
+            let (handler, context) = loopBound.value
+            handler.timer = nil
+            guard let deadline = handler.deadline else { return }  // a request is being answered
+            if deadline <= .now() {
+                context.close(promise: nil)
+            } else {
+                handler.schedule(context, at: deadline)
+            }
         }
     }
 }
