@@ -257,11 +257,19 @@ private func inferTable(_ request: V2InferBody, _ loaded: LoadedModel, _ pipelin
         throw V2Codec.bad("'inputs' must list one tensor per column: \(TableCodec.inputColumns(pipeline).map(\.name).joined(separator: ", "))")
     }
     let binaryOutputs = try BinaryOutputChoice(body)
-    // The rows the shapes declare are checked against the work budget before any column is decoded.
+    // The rows the shapes declare are checked against the work budget before
+    // any column is decoded, counting no more rows than a column's data could
+    // hold (a shape its data cannot fill is the decoder's 400).
     let declaredRows = inputs.compactMap { input -> Int? in
         guard case let .object(tensor) = input, case let .numbers(dims)? = tensor["shape"], let rows = dims.first,
               rows >= 0, rows < 1e15 else { return nil }
-        return Int(rows)
+        var present = 0
+        switch tensor["data"] {
+        case let .numbers(values)?: present = values.count
+        case let .array(values)?: present = values.count
+        default: present = (try? V2Binary.declaredSize(tensor["parameters"], field: "")).flatMap { $0 } ?? 0
+        }
+        return min(Int(rows), present)
     }.max() ?? 0
     if let model = loaded.ternModel { try services.runtime.workBudget.checkFeatures(model, rows: declaredRows) }
     let table = try TableCodec.decodeV2(inputs, binary: request.binary, pipeline: pipeline, maxElements: services.configuration.maxTensorElements)

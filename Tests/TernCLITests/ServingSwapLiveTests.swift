@@ -43,12 +43,15 @@ import TernFormats
         try expectCLI(server, ["models", "alias", "mnist", "production", "1"])
         try expectCLI(server, ["deploy", "mnist", "--alias", "production"])
 
-        let stop = ContinuousClock.now + .seconds(4)
+        // The clients post until the swapper has moved the alias four times
+        // (at least 4 s; longer when other suites load the cores and a swap
+        // takes longer), so each version has had a turn.
+        let swapping = SwapProgress()
         let tally = try await withThrowingTaskGroup(of: [String: Int].self) { group in
             for _ in 0..<8 {
                 group.addTask {
                     var seen: [String: Int] = [:]
-                    while ContinuousClock.now < stop {
+                    while !swapping.finished {
                         let (status, data) = try await server.request("POST", "/v2/models/mnist/infer", json: Self.body, key: "")
                         let version = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["model_version"] as? String
                         seen[status == 200 ? "v\(version ?? "?")" : "HTTP \(status)", default: 0] += 1
@@ -57,13 +60,18 @@ import TernFormats
                 }
             }
             group.addTask {
+                defer { swapping.finish() }
                 var target = 2
-                while ContinuousClock.now + .milliseconds(500) < stop {
+                let start = ContinuousClock.now, limit = start + .seconds(60)
+                var swaps = 0
+                while (swaps < 4 || ContinuousClock.now - start < .seconds(4)) && ContinuousClock.now < limit {
                     try await Task.sleep(for: .milliseconds(500))
                     let (status, data) = try await server.request("PUT", "/api/v1/models/mnist/aliases/production", json: ["version": target])
                     #expect(status == 200, "swap to \(target): \(String(decoding: data, as: UTF8.self))")
                     target = 3 - target
+                    swaps += 1
                 }
+                try await Task.sleep(for: .milliseconds(500))  // answers from the last version the alias moved to
                 return [:]
             }
             return try await group.reduce(into: [String: Int]()) { total, part in total.merge(part) { $0 + $1 } }
@@ -129,4 +137,12 @@ import TernFormats
             #expect(classes == expected, "\(wire)")
         }
     }
+}
+
+/// Set once the swapper is done; read by the clients.
+final class SwapProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+    var finished: Bool { lock.withLock { done } }
+    func finish() { lock.withLock { done = true } }
 }
