@@ -45,10 +45,15 @@ public struct TernModel: Sendable {
     /// largest layer step (``Network/inferenceFloatsPerSample``). Saturates
     /// at `Int.max` instead of overflowing, so a huge batch is simply "too much".
     public func predictionBytes(batch: Int) -> Int {
-        let perSample = 2 * network.inputShape.count + network.inferenceFloatsPerSample
-        let (floats, overflow) = perSample.multipliedReportingOverflow(by: max(0, batch))
-        guard !overflow, floats <= Int.max / MemoryLayout<Float>.size else { return .max }
-        return floats * MemoryLayout<Float>.size
+        TernModel.floatBytes(2 * network.inputShape.count + network.inferenceFloatsPerSample, times: batch)
+    }
+
+    /// Bytes of `count` groups of `floats` floats, or `Int.max` when that
+    /// cannot be counted (sizes from requests are untrusted).
+    public static func floatBytes(_ floats: Int, times count: Int) -> Int {
+        let (total, overflow) = floats.multipliedReportingOverflow(by: max(0, count))
+        guard !overflow, total <= Int.max / MemoryLayout<Float>.size else { return .max }
+        return total * MemoryLayout<Float>.size
     }
 
     /// Outputs (e.g. class probabilities) for raw uint8 inputs `(n, input.shape...)`.

@@ -36,8 +36,8 @@ final class ClientCounter: Sendable {
 
 /// A client's address for counting: the IP without the port ("unknown"
 /// for a Unix socket or a channel already closed).
-func clientAddress(_ channel: any Channel) -> String {
-    channel.remoteAddress?.ipAddress ?? "unknown"
+func clientAddress(_ address: SocketAddress?) -> String {
+    address?.ipAddress ?? "unknown"
 }
 
 /// Admits a connection only while its address holds fewer than the
@@ -67,7 +67,7 @@ final class ConnectionLimitHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     private func admit(_ context: ChannelHandlerContext) {
-        let address = clientAddress(context.channel)
+        let address = clientAddress(context.channel.remoteAddress)
         if counter.acquire(address) {
             client = address
             return

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import TernRegistry
 
 /// The per-request context: Hummingbird's core storage, the caller's API
@@ -8,12 +9,15 @@ public struct TernRequestContext: RequestContext {
     /// The verified key, nil for anonymous requests.
     public var identity: KeyRecord?
     public var requestID: String
-    /// The client's IP address, for per-address limits.
-    public var clientAddress: String
+    /// The client's socket address (cached by the channel).
+    let remoteAddress: SocketAddress?
+    /// The client's IP address, for per-address limits: formatted only when
+    /// asked (requests with a key never need it).
+    public var clientAddress: String { TernServer.clientAddress(remoteAddress) }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        clientAddress = TernServer.clientAddress(source.channel)
+        remoteAddress = source.channel.remoteAddress
         identity = nil
         requestID = String(UInt64.random(in: 0...UInt64.max), radix: 36)
     }

@@ -37,8 +37,7 @@ public struct WorkBudget: Sendable, Equatable {
     ///   output of the whole batch, or one sample's work, is over the budget.
     public func chunkSize(_ model: TernModel, batch: Int) throws -> Int {
         let units = model.network.outputShape.count
-        let (outputFloats, overflow) = units.multipliedReportingOverflow(by: max(0, batch))
-        let outputBytes = overflow || outputFloats > Int.max / 4 ? Int.max : outputFloats * 4
+        let outputBytes = TernModel.floatBytes(units, times: batch)
         guard outputBytes <= bytes else {
             throw WorkBudgetError.exceeded(what: "the output of \(batch) rows × \(units) units", bytes: outputBytes, limit: bytes)
         }
@@ -54,8 +53,7 @@ public struct WorkBudget: Sendable, Equatable {
     /// - Throws: ``WorkBudgetError/exceeded(what:bytes:limit:)``.
     public func checkFeatures(_ model: TernModel, rows: Int) throws {
         let width = model.network.inputShape.count
-        let (floats, overflow) = (2 * width).multipliedReportingOverflow(by: max(0, rows))
-        let needed = overflow || floats > Int.max / 4 ? Int.max : floats * 4
+        let needed = TernModel.floatBytes(2 * width, times: rows)
         guard needed <= bytes else {
             throw WorkBudgetError.exceeded(what: "the features of \(rows) rows × \(width) columns", bytes: needed, limit: bytes)
         }
