@@ -73,9 +73,16 @@ let package = Package(
             dependencies: [
                 "TernTensor", "TernNN", "TernData",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: engineSettings
+        ),
+        .target(
+            name: "TernONNX",
+            dependencies: [
+                "TernTensor", "TernNN", "TernData", "TernFormats",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
-            exclude: ["ONNX/onnx-subset.proto"],
+            exclude: ["onnx-subset.proto"],
             swiftSettings: engineSettings
         ),
         .target(
@@ -90,7 +97,7 @@ let package = Package(
         .target(
             name: "TernServing",
             dependencies: [
-                "TernTensor", "TernNN", "TernData", "TernFormats", "TernRegistry",
+                "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernRegistry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -99,7 +106,7 @@ let package = Package(
         .target(
             name: "TernServer",
             dependencies: [
-                "TernFormats", "TernRegistry", "TernServing",
+                "TernFormats", "TernONNX", "TernRegistry", "TernServing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -115,28 +122,29 @@ let package = Package(
         .executableTarget(
             name: "tern",
             dependencies: [
-                "TernTensor", "TernNN", "TernData", "TernFormats", "TernRegistry", "TernServing", "TernServer",
+                "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernRegistry", "TernServing", "TernServer",
                 "CTernSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "TernTesting", dependencies: ["TernTensor"]),
+        .target(name: "TernTesting", dependencies: ["TernTensor", "TernData", "TernFormats"]),
         .testTarget(name: "TernTensorTests", dependencies: ["TernTensor", "TernTesting"]),
         .testTarget(name: "TernNNTests", dependencies: ["TernNN", "TernTesting"]),
         .testTarget(name: "TernDataTests", dependencies: ["TernData", "TernTesting"]),
-        .testTarget(name: "TernFormatsTests", dependencies: ["TernFormats", "TernTesting"], exclude: ["Fixtures"]),
+        .testTarget(name: "TernFormatsTests", dependencies: ["TernFormats", "TernTesting"]),
+        .testTarget(name: "TernONNXTests", dependencies: ["TernONNX", "TernFormats", "TernTesting"], exclude: ["Fixtures"]),
         .testTarget(
             name: "TernCLITests",
             dependencies: ["TernFormats", "TernData", "TernTesting", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "TernRegistryTests", dependencies: ["TernRegistry", "TernTesting"]),
-        .testTarget(name: "TernServingTests", dependencies: ["TernServing", "TernTesting"]),
+        .testTarget(name: "TernServingTests", dependencies: ["TernServing", "TernONNX", "TernTesting"]),
         .testTarget(
             name: "TernServerTests",
             dependencies: [
-                "TernServer", "TernTesting",
+                "TernServer", "TernONNX", "TernTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -20,7 +20,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$tern" train Examples/mnist-mlp.json --data "$data" --train test:0:8000 --epochs 1 --quiet --output "$work/mlp.tern" >/dev/null
 "$tern" export "$work/mlp.tern" --format onnx --output "$work/mlp.onnx" >/dev/null
-fixtures=Tests/TernFormatsTests/Fixtures/onnx
+fixtures=Tests/TernONNXTests/Fixtures/onnx
 names=(native exported gemm matmul)
 files=("$work/mlp.tern" "$work/mlp.onnx" "$fixtures/mnist_mlp_gemm.onnx" "$fixtures/mnist_mlp_matmul.onnx")
 echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the ONNX test fixtures of Tests/TernFormatsTests/Fixtures/onnx/, or
+"""Writes the ONNX test fixtures of Tests/TernONNXTests/Fixtures/onnx/, or
 checks a model against expected outputs.
 
 Needs onnx, onnxruntime and numpy (no torch), in a virtual environment outside
@@ -42,7 +42,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_OUT = os.path.join(ROOT, "Tests", "TernFormatsTests", "Fixtures", "onnx")
+DEFAULT_OUT = os.path.join(ROOT, "Tests", "TernONNXTests", "Fixtures", "onnx")
 
 F = TensorProto.FLOAT
 I64 = TensorProto.INT64

@@ -10,7 +10,7 @@ import TernData
 /// of that metadata, both verified on load. Any safetensors reader can open it.
 extension TernModel {
     static let formatName = "tern.model"
-    static let formatVersion = "1"
+    public static let formatVersion = "1"
 
     /// The artifact's bytes.
     public func artifactBytes() throws -> [UInt8] {

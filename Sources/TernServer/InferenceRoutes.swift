@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import TernData
 import TernFormats
+import TernONNX
 import TernServing
 import TernTensor
 

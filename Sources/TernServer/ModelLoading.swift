@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TernFormats
+import TernONNX
 import TernRegistry
 import TernServing
 import TernTensor

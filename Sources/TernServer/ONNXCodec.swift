@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import TernFormats
+import TernONNX
 import TernServing
 import TernTensor
 

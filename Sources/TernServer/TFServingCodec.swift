@@ -1,5 +1,6 @@
 import Foundation
 import TernFormats
+import TernONNX
 import TernServing
 import TernTensor
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import TernFormats
+import TernONNX
 import TernServing
 import TernTensor
 

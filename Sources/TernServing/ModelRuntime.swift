@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Metrics
 import TernFormats
+import TernONNX
 import TernTensor
 
 /// What a loaded version runs: a model trained by Tern, or an imported ONNX graph.

@@ -1,4 +1,5 @@
 import TernFormats
+import TernONNX
 
 /// A request asked for more work than one prediction may allocate.
 public enum WorkBudgetError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -30,26 +30,65 @@ public final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     deinit { UnsafeMutableRawPointer(base).deallocate() }
 }
 
-/// The element types a ``Tensor`` can hold: trivial numbers.
-public protocol TensorScalar: Numeric, Sendable, Hashable, Codable, BitwiseCopyable {
-    /// The safetensors / ONNX-style name of the type, e.g. `F32`.
+/// The element types a ``Tensor`` can hold: trivial values of a fixed size.
+/// The kernels compute on `Float`; the other types carry data in and out
+/// (file formats, wire protocols, ONNX graphs).
+public protocol TensorScalar: Sendable, Hashable, Codable, BitwiseCopyable {
+    /// The element type tag.
     static var dtype: DType { get }
+    /// The value a zero-filled tensor holds (`false` for `Bool`).
+    static var zero: Self { get }
 }
 
 /// Element type tags, spelled as in the safetensors format.
 public enum DType: String, Sendable, Codable, CaseIterable {
-    case float32 = "F32"
-    case int32 = "I32"
+    case bool = "BOOL"
     case uint8 = "U8"
+    case uint16 = "U16"
+    case uint32 = "U32"
+    case uint64 = "U64"
+    case int8 = "I8"
+    case int16 = "I16"
+    case int32 = "I32"
+    case int64 = "I64"
+    case float16 = "F16"
+    case float32 = "F32"
+    case float64 = "F64"
 
+    /// Bytes per element.
     public var byteSize: Int {
         switch self {
-        case .float32, .int32: return 4
-        case .uint8: return 1
+        case .bool, .uint8, .int8: return 1
+        case .uint16, .int16, .float16: return 2
+        case .uint32, .int32, .float32: return 4
+        case .uint64, .int64, .float64: return 8
         }
     }
+
+    /// Whether the elements are integers (not `bool`, not floating point).
+    public var isInteger: Bool {
+        switch self {
+        case .uint8, .uint16, .uint32, .uint64, .int8, .int16, .int32, .int64: return true
+        case .bool, .float16, .float32, .float64: return false
+        }
+    }
+
+    /// Whether the elements are floating point.
+    public var isFloatingPoint: Bool { self == .float16 || self == .float32 || self == .float64 }
 }
 
-extension Float: TensorScalar { public static var dtype: DType { .float32 } }
-extension Int32: TensorScalar { public static var dtype: DType { .int32 } }
+extension Bool: TensorScalar {
+    public static var dtype: DType { .bool }
+    public static var zero: Bool { false }
+}
 extension UInt8: TensorScalar { public static var dtype: DType { .uint8 } }
+extension UInt16: TensorScalar { public static var dtype: DType { .uint16 } }
+extension UInt32: TensorScalar { public static var dtype: DType { .uint32 } }
+extension UInt64: TensorScalar { public static var dtype: DType { .uint64 } }
+extension Int8: TensorScalar { public static var dtype: DType { .int8 } }
+extension Int16: TensorScalar { public static var dtype: DType { .int16 } }
+extension Int32: TensorScalar { public static var dtype: DType { .int32 } }
+extension Int64: TensorScalar { public static var dtype: DType { .int64 } }
+extension Float16: TensorScalar { public static var dtype: DType { .float16 } }
+extension Float: TensorScalar { public static var dtype: DType { .float32 } }
+extension Double: TensorScalar { public static var dtype: DType { .float64 } }

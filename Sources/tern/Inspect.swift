@@ -3,6 +3,7 @@ import Foundation
 import TernNN
 import TernTensor
 import TernFormats
+import TernONNX
 import TernServing
 import TernData
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TernFormats
+import TernONNX
 import TernServing
 import TernTensor
 

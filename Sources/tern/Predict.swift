@@ -3,6 +3,7 @@ import Foundation
 import TernTensor
 import TernData
 import TernFormats
+import TernONNX
 import TernServing
 
 struct Predict: ParsableCommand {

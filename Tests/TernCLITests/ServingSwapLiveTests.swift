@@ -121,7 +121,7 @@ import TernFormats
         defer { try? FileManager.default.removeItem(at: work) }
         let server = try await start()
         defer { server.stop() }
-        let fixtures = CLI.root.appendingPathComponent("Tests/TernFormatsTests/Fixtures/onnx")
+        let fixtures = CLI.root.appendingPathComponent("Tests/TernONNXTests/Fixtures/onnx")
         try expectCLI(server, ["models", "upload", "torchmlp", fixtures.appendingPathComponent("mnist_mlp_gemm.onnx").path])
         try expectCLI(server, ["deploy", "torchmlp", "--version", "1"])
         let recorded = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("mnist_mlp_gemm_classes.json"))) as? [String: Any]

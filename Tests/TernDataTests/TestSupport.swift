@@ -1,10 +1,6 @@
 import Foundation
 import TernTesting
 
-/// The package root, found from this file's location (Tests/TernDataTests/).
-let packageRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 /// The MNIST directory: `Data/mnist` (or `$TERN_DATA_DIR/mnist`).
 let sharedMNISTDirectory = TestPaths.mnistDirectory
 

@@ -1,4 +1,5 @@
 import Testing
+import TernTesting
 import TernFormats
 import TernTensor
 
@@ -49,12 +50,27 @@ import TernTensor
     }
 
     @Test func rejectsUnsupportedDTypesNamingThem() {
-        for dtype in ["F64", "I64", "F16", "BF16", "BOOL", "f32", "bogus"] {
+        for dtype in ["BF16", "F8_E4M3", "f32", "bogus"] {
             let header = "{" + entry("weights", dtype: dtype, shape: "[1]", offsets: "[0,8]") + "}"
             let e = error(rawFile(header: header, data: [UInt8](repeating: 0, count: 8)))
             #expect(e == .unsupportedDType(tensor: "weights", dtype: dtype))
             #expect(e.map { "\($0)" }?.contains("'\(dtype)'") == true)
             #expect(e.map { "\($0)" }?.contains("'weights'") == true)
+        }
+    }
+
+    /// Every element type Tern tensors hold reads from its safetensors name,
+    /// little-endian (F16 1.5 is 0x3E00; BOOL is any non-zero byte).
+    @Test func readsEveryTensorElementType() throws {
+        let cases: [(String, [UInt8], Double)] = [
+            ("F64", [0, 0, 0, 0, 0, 0, 0xF8, 0x3F], 1.5), ("I64", [0xFE] + [UInt8](repeating: 0xFF, count: 7), -2),
+            ("F16", [0x00, 0x3E], 1.5), ("BOOL", [7], 1), ("U16", [0x34, 0x12], 0x1234), ("I8", [0xFF], -1),
+        ]
+        for (dtype, bytes, value) in cases {
+            let header = "{" + entry("w", dtype: dtype, shape: "[1]", offsets: "[0,\(bytes.count)]") + "}"
+            let file = try SafeTensorsFile.decode(rawFile(header: header, data: bytes))
+            #expect(file.tensors.first?.tensor.dtype.rawValue == dtype)
+            #expect(file.tensors.first?.tensor.doubleScalars == [value])
         }
     }
 

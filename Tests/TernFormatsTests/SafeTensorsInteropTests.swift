@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TernTesting
 import TernFormats
 import TernTensor
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TernTesting
 import TernTensor
 import TernNN
 import TernData

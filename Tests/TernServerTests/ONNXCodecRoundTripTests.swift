@@ -4,7 +4,9 @@ import Hummingbird
 import NIOCore
 import HummingbirdTesting
 import Testing
+import TernTesting
 @testable import TernServer
+import TernONNX
 
 /// Every ONNX fixture served over V2, once with JSON tensors and once with
 /// binary tensors (inputs and outputs): the answers equal ONNX Runtime's
@@ -12,7 +14,7 @@ import Testing
 /// INT64, INT32, UINT8 and BOOL tensors, flat and of rank 0 to 4, so this
 /// is the codec's round trip for every datatype an ONNX model uses.
 @Suite struct ONNXCodecRoundTripTests {
-    static let directory = packageRoot.appendingPathComponent("Tests/TernFormatsTests/Fixtures/onnx")
+    static let directory = packageRoot.appendingPathComponent("Tests/TernONNXTests/Fixtures/onnx")
     static let files: [String] = {
         let all = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return all.filter { $0.hasSuffix(".onnx") && all.contains($0.replacingOccurrences(of: ".onnx", with: ".json")) }.sorted()

@@ -2,14 +2,16 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import TernTesting
 import TernData
 @testable import TernServer
+import TernONNX
 
 /// ONNX files uploaded through the REST API, deployed and served over V2
 /// and `:predict`, checked against ONNX Runtime's answers recorded by
 /// scripts/make_onnx_fixtures.py.
 @Suite struct ONNXServingTests {
-    static let fixtures = packageRoot.appendingPathComponent("Tests/TernFormatsTests/Fixtures/onnx")
+    static let fixtures = packageRoot.appendingPathComponent("Tests/TernONNXTests/Fixtures/onnx")
 
     private func upload(_ client: any TestClientProtocol, _ fixture: Fixture, name: String, bytes: [UInt8]) async throws -> TestResponse {
         _ = try await call(client, .post, "/api/v1/models", key: fixture.deployKey, json: #"{"name": "\#(name)"}"#)

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Testing
+import TernTesting
 import TernData
 import TernRegistry
 import TernTensor

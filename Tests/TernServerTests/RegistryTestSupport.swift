@@ -10,11 +10,7 @@ import TernRegistry
 import TernServing
 @testable import TernServer
 
-/// The package root, found from this file's path.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The MNIST files: `Data/mnist` (or `$TERN_DATA_DIR/mnist`).
-let mnistDirectory = TestPaths.mnistDirectory
 
 /// The one place `ServerServices` is built in these tests.
 func testServices(configuration: ServerConfiguration, store: any RegistryStore, artifacts: ArtifactStore,

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Testing
+import TernTesting
 @testable import TernServer
 
 /// The route audit's bad inputs, route group by route group: malformed

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Testing
+import TernTesting
 import TernFormats
 import TernRegistry
 import TernServer

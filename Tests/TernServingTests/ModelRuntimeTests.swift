@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+import TernTesting
 import TernFormats
+import TernONNX
 import TernServing
 import TernTensor
 
-/// The package root, found from this file's path.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// The example MLP with seeded weights, and its artifact bytes.
 func exampleModel(seed: UInt64 = 7) throws -> (model: TernModel, artifact: [UInt8]) {

@@ -1,8 +1,10 @@
 import Foundation
 import Testing
+import TernTesting
 import TernTensor
 import TernData
 import TernFormats
+import TernONNX
 
 /// Tern-trained MNIST models exported to ONNX and imported back give the
 /// original's predictions: same classes, outputs within 1e-5. (ONNX

@@ -1,3 +1,4 @@
+import TernFormats
 import TernTensor
 
 /// An operator implementation prepared for one node: takes the node's inputs

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 import TernTensor
 import TernTesting
-@testable import TernFormats
+import TernFormats
+@testable import TernONNX
 
 @Suite struct ONNXExportTests {
     static let mlpSpec = """

@@ -1,3 +1,4 @@
+import TernFormats
 import TernTensor
 
 /// A dense row-major array of one element type with its shape: how

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TernFormats
+import TernONNX
 import TernNN
 import TernTensor
 import TernTesting

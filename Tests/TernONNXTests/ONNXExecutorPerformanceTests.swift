@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Testing
 import TernFormats
+import TernONNX
 import TernNN
 import TernTensor
 import TernTesting

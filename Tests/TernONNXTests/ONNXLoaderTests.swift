@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import TernTesting
-@testable import TernFormats
+import TernFormats
+@testable import TernONNX
 
 /// Builds small models with the generated protobuf messages.
 enum ONNXTestModels {
-    static let fixtures = TestPaths.packageRoot.appendingPathComponent("Tests/TernFormatsTests/Fixtures/onnx")
+    static let fixtures = TestPaths.packageRoot.appendingPathComponent("Tests/TernONNXTests/Fixtures/onnx")
 
     static func fixture(_ name: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: fixtures.appendingPathComponent(name)))

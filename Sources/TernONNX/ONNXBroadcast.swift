@@ -1,3 +1,4 @@
+import TernFormats
 import TernTensor
 
 /// numpy-style ("multidirectional") broadcasting, as ONNX defines it:

@@ -1,4 +1,5 @@
 import Foundation
+import TernFormats
 import TernTensor
 
 /// ReduceSum, ReduceMean, ArgMax, Softmax and LogSoftmax.

@@ -1,4 +1,5 @@
 import Foundation
+import TernFormats
 import TernTensor
 
 /// Binary arithmetic, comparisons, Where and Not, with multidirectional

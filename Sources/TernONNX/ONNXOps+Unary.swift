@@ -1,4 +1,5 @@
 import Foundation
+import TernFormats
 import TernTensor
 
 /// Elementwise maths and activations on FLOAT (Tern's vector kernels where

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import TernTesting
 import TernFormats
+import TernONNX
 import TernTensor
 
 /// Reading the ONNX fixture format and comparing executor outputs with it.
@@ -11,9 +13,9 @@ import TernTensor
 /// `.onnx` fixtures the outputs are ONNX Runtime's.
 enum ONNXFixtures {
     /// The fixtures that come with `.onnx` files (written by the loader's fixture script).
-    static let modelDirectory = packageRoot.appendingPathComponent("Tests/TernFormatsTests/Fixtures/onnx")
+    static let modelDirectory = packageRoot.appendingPathComponent("Tests/TernONNXTests/Fixtures/onnx")
     /// JSON fixtures for graphs built by hand in the tests.
-    static let handBuiltDirectory = packageRoot.appendingPathComponent("Tests/TernFormatsTests/Fixtures/onnx-handbuilt")
+    static let handBuiltDirectory = packageRoot.appendingPathComponent("Tests/TernONNXTests/Fixtures/onnx-handbuilt")
 
     struct FixtureError: Error, CustomStringConvertible {
         var description: String

@@ -1,5 +1,6 @@
 import Foundation
 import SwiftProtobuf
+import TernFormats
 import TernTensor
 import TernNN
 import TernData

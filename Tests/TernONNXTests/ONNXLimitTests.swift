@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import TernTesting
 import TernFormats
+import TernONNX
 
 /// Shapes from a model or a request are counted with overflow checks and
 /// bounded before anything is allocated (issue: a 128-byte model asking for

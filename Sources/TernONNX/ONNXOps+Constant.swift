@@ -1,3 +1,4 @@
+import TernFormats
 import TernTensor
 /// Constants, copies and element type conversions.
 extension ONNXOps {

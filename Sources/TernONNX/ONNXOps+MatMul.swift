@@ -1,3 +1,4 @@
+import TernFormats
 import TernTensor
 
 /// Gemm and MatMul on FLOAT, through Tern's `gemm` kernel. A constant

@@ -1,3 +1,4 @@
+import TernFormats
 import TernTensor
 
 /// The window attributes shared by Conv, MaxPool and AveragePool (2-D, NCHW):

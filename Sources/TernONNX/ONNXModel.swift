@@ -1,3 +1,4 @@
+import TernFormats
 import TernTensor
 
 /// An ONNX model ready to run: the validated graph and its executor. Tern

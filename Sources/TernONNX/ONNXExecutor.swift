@@ -1,3 +1,4 @@
+import TernFormats
 import TernTensor
 
 /// Runs an ``ONNXGraph`` on Tern's kernels.

@@ -1,3 +1,4 @@
+import TernFormats
 import TernTensor
 
 /// Graph-level fusions done once at preparation, for the patterns exporters

@@ -1,3 +1,4 @@
+import TernFormats
 import TernTensor
 
 /// MaxPool, AveragePool (2-D, NCHW) and GlobalAveragePool. `ceil_mode = 1`

@@ -1,3 +1,4 @@
+import TernFormats
 import TernTensor
 
 /// BatchNormalization (inference) and LayerNormalization on FLOAT.

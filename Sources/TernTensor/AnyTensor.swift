@@ -1,0 +1,194 @@
+/// What every ``Tensor`` offers whatever its element type: the view
+/// ``AnyTensor`` gives of the tensor it holds.
+public protocol TypedTensor: Sendable {
+    var shape: Shape { get }
+    var count: Int { get }
+    /// The element type.
+    var dtype: DType { get }
+    /// Calls `body` with the elements' bytes in little-endian order.
+    func withLittleEndianBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
+    /// The elements converted to `Double` (`Bool` as 0 or 1).
+    var doubleScalars: [Double] { get }
+    /// The same elements in another shape of the same count.
+    func reshapedAny(_ shape: Shape) throws -> AnyTensor
+    /// Rows `range` of the first dimension.
+    func sliceAny(rows range: Range<Int>) -> AnyTensor
+}
+
+extension Tensor: TypedTensor {
+    public var dtype: DType { Scalar.dtype }
+
+    public func withLittleEndianBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        #if _endian(little)
+        return try withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        #else
+        var copy = Array(withUnsafeBufferPointer { UnsafeRawBufferPointer($0) })
+        let size = MemoryLayout<Scalar>.size
+        for start in stride(from: 0, to: copy.count, by: size) { copy[start..<start + size].reverse() }
+        return try copy.withUnsafeBytes { try body($0) }
+        #endif
+    }
+
+    public var doubleScalars: [Double] { withUnsafeBufferPointer { $0.map { Scalar.dtype.double($0) } } }
+
+    public func reshapedAny(_ shape: Shape) throws -> AnyTensor { AnyTensor(try reshaped(shape)) }
+
+    public func sliceAny(rows range: Range<Int>) -> AnyTensor { AnyTensor(slice(rows: range)) }
+}
+
+extension DType {
+    /// `value` (of this element type) as a `Double`.
+    func double<S: TensorScalar>(_ value: S) -> Double {
+        switch value {
+        case let v as Bool: return v ? 1 : 0
+        case let v as UInt8: return Double(v)
+        case let v as UInt16: return Double(v)
+        case let v as UInt32: return Double(v)
+        case let v as UInt64: return Double(v)
+        case let v as Int8: return Double(v)
+        case let v as Int16: return Double(v)
+        case let v as Int32: return Double(v)
+        case let v as Int64: return Double(v)
+        case let v as Float16: return Double(v)
+        case let v as Float: return Double(v)
+        case let v as Double: return v
+        default: return .nan
+        }
+    }
+}
+
+/// A tensor of any element type: what files, wire protocols and models
+/// exchange. Models compute on `float32`; the other types carry data.
+public enum AnyTensor: Sendable, Equatable {
+    case bool(Tensor<Bool>)
+    case uint8(Tensor<UInt8>)
+    case uint16(Tensor<UInt16>)
+    case uint32(Tensor<UInt32>)
+    case uint64(Tensor<UInt64>)
+    case int8(Tensor<Int8>)
+    case int16(Tensor<Int16>)
+    case int32(Tensor<Int32>)
+    case int64(Tensor<Int64>)
+    case float16(Tensor<Float16>)
+    case float32(Tensor<Float>)
+    case float64(Tensor<Double>)
+
+    /// Wraps a typed tensor.
+    public init<Scalar: TensorScalar>(_ tensor: Tensor<Scalar>) {
+        switch tensor {
+        case let t as Tensor<Bool>: self = .bool(t)
+        case let t as Tensor<UInt8>: self = .uint8(t)
+        case let t as Tensor<UInt16>: self = .uint16(t)
+        case let t as Tensor<UInt32>: self = .uint32(t)
+        case let t as Tensor<UInt64>: self = .uint64(t)
+        case let t as Tensor<Int8>: self = .int8(t)
+        case let t as Tensor<Int16>: self = .int16(t)
+        case let t as Tensor<Int32>: self = .int32(t)
+        case let t as Tensor<Int64>: self = .int64(t)
+        case let t as Tensor<Float16>: self = .float16(t)
+        case let t as Tensor<Float>: self = .float32(t)
+        case let t as Tensor<Double>: self = .float64(t)
+        default: preconditionFailure("unsupported tensor scalar type \(Scalar.self)")
+        }
+    }
+
+    /// The tensor held, whatever its element type.
+    public var typed: any TypedTensor {
+        switch self {
+        case let .bool(t): return t
+        case let .uint8(t): return t
+        case let .uint16(t): return t
+        case let .uint32(t): return t
+        case let .uint64(t): return t
+        case let .int8(t): return t
+        case let .int16(t): return t
+        case let .int32(t): return t
+        case let .int64(t): return t
+        case let .float16(t): return t
+        case let .float32(t): return t
+        case let .float64(t): return t
+        }
+    }
+
+    /// The element type.
+    public var dtype: DType { typed.dtype }
+
+    /// The dimensions.
+    public var shape: Shape { typed.shape }
+
+    /// The number of elements.
+    public var count: Int { typed.count }
+
+    /// The size of the elements in bytes.
+    public var byteCount: Int { count * dtype.byteSize }
+
+    /// The tensor with element type `Scalar`, or nil if it holds another type.
+    public func tensor<Scalar: TensorScalar>(of _: Scalar.Type) -> Tensor<Scalar>? { typed as? Tensor<Scalar> }
+
+    /// Every element converted to `Double` (`Bool` as 0 or 1).
+    public var doubleScalars: [Double] { typed.doubleScalars }
+
+    /// Calls `body` with the elements' bytes in little-endian order.
+    public func withLittleEndianBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try typed.withLittleEndianBytes(body)
+    }
+
+    /// Reads a tensor of `dtype` and `shape` from little-endian `bytes`
+    /// (`shape.count * dtype.byteSize` of them; missing bytes read as zero).
+    public static func fromLittleEndian(_ bytes: UnsafeRawBufferPointer, dtype: DType, shape: Shape) -> AnyTensor {
+        switch dtype {
+        case .bool:
+            // Any non-zero byte is true, so every stored bit pattern is a valid Bool.
+            let raw: Tensor<UInt8> = load(bytes, shape)
+            return .bool(raw.map { $0 != 0 })
+        case .uint8: return .uint8(load(bytes, shape))
+        case .uint16: return .uint16(load(bytes, shape))
+        case .uint32: return .uint32(load(bytes, shape))
+        case .uint64: return .uint64(load(bytes, shape))
+        case .int8: return .int8(load(bytes, shape))
+        case .int16: return .int16(load(bytes, shape))
+        case .int32: return .int32(load(bytes, shape))
+        case .int64: return .int64(load(bytes, shape))
+        case .float16: return .float16(load(bytes, shape))
+        case .float32: return .float32(load(bytes, shape))
+        case .float64: return .float64(load(bytes, shape))
+        }
+    }
+}
+
+extension AnyTensor: CustomStringConvertible {
+    public var description: String {
+        let values = doubleScalars
+        let shown = values.prefix(8).map { "\($0)" }.joined(separator: ", ")
+        return "\(dtype.rawValue)\(shape.dimensions)[\(shown)\(values.count > 8 ? ", ..." : "")]"
+    }
+}
+
+extension Tensor {
+    /// `transform` applied to every element.
+    public func map<T: TensorScalar>(_ transform: (Scalar) throws -> T) rethrows -> Tensor<T> {
+        var out = Tensor<T>(uninitialized: shape)
+        try withUnsafeBufferPointer { src in
+            try out.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<src.count { dst[i] = try transform(src[i]) }
+            }
+        }
+        return out
+    }
+}
+
+private func load<S: TensorScalar>(_ bytes: UnsafeRawBufferPointer, _ shape: Shape) -> Tensor<S> {
+    var t = Tensor<S>(zeros: shape)
+    t.withUnsafeMutableBufferPointer { dst in
+        let raw = UnsafeMutableRawBufferPointer(dst)
+        raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, raw.count)]))
+        #if _endian(big)
+        let size = MemoryLayout<S>.size
+        for start in stride(from: 0, to: raw.count, by: size) {
+            var lo = start, hi = start + size - 1
+            while lo < hi { raw.swapAt(lo, hi); lo += 1; hi -= 1 }
+        }
+        #endif
+    }
+    return t
+}
