@@ -69,7 +69,7 @@ public enum SafeTensorsError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .invalidEntry(tensor, reason):
             return "tensor '\(tensor)': \(reason)"
         case let .unsupportedDType(tensor, dtype):
-            let supported = DType.allCases.map(\.rawValue).joined(separator: ", ")
+            let supported = DType.allCases.filter { $0 != .string }.map(\.rawValue).joined(separator: ", ")
             return "tensor '\(tensor)' has unsupported dtype '\(dtype)' (supported: \(supported))"
         case let .sizeMismatch(tensor, dtype, shape, expected, actual):
             return "tensor '\(tensor)': shape \(shape) of \(dtype) needs \(expected) bytes but its data_offsets span \(actual)"

@@ -113,7 +113,7 @@ public struct SafeTensorsLayout: Sendable, Equatable {
         guard let dtypeName else { throw invalid("missing field 'dtype'") }
         guard let shapeValues else { throw invalid("missing field 'shape'") }
         guard let offsetValues else { throw invalid("missing field 'data_offsets'") }
-        guard let dtype = DType(rawValue: dtypeName) else {
+        guard let dtype = DType(rawValue: dtypeName), dtype != .string else {
             throw SafeTensorsError.unsupportedDType(tensor: name, dtype: dtypeName)
         }
         let dims = try shapeValues.map { try nonNegativeInteger($0, what: "shape dimension", tensor: name) }

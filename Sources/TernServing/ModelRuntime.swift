@@ -6,7 +6,7 @@ import TernONNX
 import TernTensor
 
 /// What a loaded version runs: a model trained by Tern, or an imported ONNX graph.
-public enum ServableModel: Sendable {
+public enum ServableArtifact: Sendable {
     case tern(TernModel)
     case onnx(ONNXModel)
 
@@ -27,7 +27,7 @@ public struct LoadedModel: Sendable {
     /// The registered model's name.
     public let model: String
     public let version: Int
-    public let servable: ServableModel
+    public let servable: ServableArtifact
     public let loadedAt: Date
     /// Bytes held by the model's parameters (4 per float).
     public let memoryBytes: Int
@@ -40,7 +40,7 @@ public struct LoadedModel: Sendable {
     /// Running predictions and the time of the latest (shared by copies).
     public let usage = ModelUsage()
 
-    public init(model: String, version: Int, servable: ServableModel, loadedAt: Date = Date(), ready: Bool = true) {
+    public init(model: String, version: Int, servable: ServableArtifact, loadedAt: Date = Date(), ready: Bool = true) {
         self.model = model
         self.version = version
         self.servable = servable
@@ -152,10 +152,10 @@ public actor ModelRuntime {
                      batching: BatchingConfiguration = .disabled) async throws -> LoadedModel {
         let batching = try batching.validated()
         let maxElements = workBudget.maxFloats
-        let decoded: Result<ServableModel, any Error> = await withCheckedContinuation { continuation in
+        let decoded: Result<ServableArtifact, any Error> = await withCheckedContinuation { continuation in
             DispatchQueue.global(qos: .utility).async {
                 continuation.resume(returning: Result {
-                    try ONNXLimits.$maxElements.withValue(maxElements) { try ServableModel(artifact: artifact) }
+                    try ONNXLimits.$maxElements.withValue(maxElements) { try ServableArtifact(artifact: artifact) }
                 })
             }
         }

@@ -5,9 +5,12 @@ public protocol TypedTensor: Sendable {
     var count: Int { get }
     /// The element type.
     var dtype: DType { get }
-    /// Calls `body` with the elements' bytes in little-endian order.
+    /// Calls `body` with the elements' bytes in little-endian order (for
+    /// strings: each as a 4-byte little-endian length and its UTF-8 bytes,
+    /// the V2 binary layout of BYTES).
     func withLittleEndianBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
-    /// The elements converted to `Double` (`Bool` as 0 or 1).
+    /// The elements converted to `Double` (`Bool` as 0 or 1; a string as
+    /// the number it spells, else NaN).
     var doubleScalars: [Double] { get }
     /// The same elements in another shape of the same count.
     func reshapedAny(_ shape: Shape) throws -> AnyTensor
@@ -72,6 +75,7 @@ public enum AnyTensor: Sendable, Equatable {
     case float16(Tensor<Float16>)
     case float32(Tensor<Float>)
     case float64(Tensor<Double>)
+    case string(StringTensor)
 
     /// Wraps a typed tensor.
     public init<Scalar: TensorScalar>(_ tensor: Tensor<Scalar>) {
@@ -107,6 +111,7 @@ public enum AnyTensor: Sendable, Equatable {
         case let .float16(t): return t
         case let .float32(t): return t
         case let .float64(t): return t
+        case let .string(t): return t
         }
     }
 
@@ -135,6 +140,7 @@ public enum AnyTensor: Sendable, Equatable {
 
     /// Reads a tensor of `dtype` and `shape` from little-endian `bytes`
     /// (`shape.count * dtype.byteSize` of them; missing bytes read as zero).
+    /// A fixed-size `dtype` only: strings come out empty.
     public static func fromLittleEndian(_ bytes: UnsafeRawBufferPointer, dtype: DType, shape: Shape) -> AnyTensor {
         switch dtype {
         case .bool:
@@ -152,7 +158,58 @@ public enum AnyTensor: Sendable, Equatable {
         case .float16: return .float16(load(bytes, shape))
         case .float32: return .float32(load(bytes, shape))
         case .float64: return .float64(load(bytes, shape))
+        case .string: return .string(StringTensor(shape: shape, repeating: ""))
         }
+    }
+}
+
+/// Strings in row-major order with their shape: table columns and class
+/// labels.
+public struct StringTensor: TypedTensor, Equatable {
+    public let shape: Shape
+    public let values: [String]
+
+    /// - Throws: ``TensorError/countMismatch(op:expected:actual:)`` when
+    ///   the counts differ.
+    public init(shape: Shape, values: [String]) throws {
+        guard shape.count == values.count else {
+            throw TensorError.countMismatch(op: "StringTensor.init", expected: shape.count, actual: values.count)
+        }
+        self.shape = shape
+        self.values = values
+    }
+
+    public init(shape: Shape, repeating value: String) {
+        self.shape = shape
+        values = Array(repeating: value, count: shape.count)
+    }
+
+    public var count: Int { values.count }
+    public var dtype: DType { .string }
+
+    public func withLittleEndianBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var bytes: [UInt8] = []
+        for value in values {
+            let utf8 = Array(value.utf8)
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: utf8)
+        }
+        return try bytes.withUnsafeBytes(body)
+    }
+
+    public var doubleScalars: [Double] { values.map { Double($0) ?? .nan } }
+
+    public func reshapedAny(_ shape: Shape) throws -> AnyTensor { .string(try StringTensor(shape: shape, values: values)) }
+
+    public func sliceAny(rows range: Range<Int>) -> AnyTensor {
+        let row = shape.rank > 0 && shape[0] > 0 ? count / shape[0] : 0
+        let dims = shape.rank > 0 ? [range.count] + shape.dimensions.dropFirst() : []
+        return .string(StringTensor(unchecked: Shape(dims), Array(values[(range.lowerBound * row)..<(range.upperBound * row)])))
+    }
+
+    private init(unchecked shape: Shape, _ values: [String]) {
+        self.shape = shape
+        self.values = values
     }
 }
 

@@ -54,10 +54,14 @@ public enum DType: String, Sendable, Codable, CaseIterable {
     case float16 = "F16"
     case float32 = "F32"
     case float64 = "F64"
+    /// Text (or raw bytes as ISO Latin-1 text): table columns and class
+    /// labels; held by ``StringTensor``, not by a ``Tensor``.
+    case string = "STRING"
 
-    /// Bytes per element.
+    /// Bytes per element (0 for ``string``, whose elements vary in size).
     public var byteSize: Int {
         switch self {
+        case .string: return 0
         case .bool, .uint8, .int8: return 1
         case .uint16, .int16, .float16: return 2
         case .uint32, .int32, .float32: return 4
@@ -69,7 +73,7 @@ public enum DType: String, Sendable, Codable, CaseIterable {
     public var isInteger: Bool {
         switch self {
         case .uint8, .uint16, .uint32, .uint64, .int8, .int16, .int32, .int64: return true
-        case .bool, .float16, .float32, .float64: return false
+        case .bool, .float16, .float32, .float64, .string: return false
         }
     }
 

@@ -61,7 +61,7 @@ struct BenchPredict: ParsableCommand {
         let images = try data.load("test", defaultPart: .test)
         let tiled = try images.tiled(times: (batch + images.count - 1) / images.count).images.slice(rows: 0..<batch)
         let singleImages = (0..<min(1000, images.count)).map { images.images.slice(rows: $0..<($0 + 1)) }
-        if let path = self.model, case let .onnx(onnx) = try ServableModel(path: path) {
+        if let path = self.model, case let .onnx(onnx) = try ServableArtifact(path: path) {
             // Inputs converted before timing, as a client sends them.
             let singles = try singleImages.map { try onnx.imageInputs($0, scale: pixelScale) }
             let big = try onnx.imageInputs(tiled, scale: pixelScale)

@@ -15,7 +15,7 @@ struct Inspect: ParsableCommand {
     @Argument(help: "The model artifact.") var model: String
 
     func run() throws {
-        if case let .onnx(onnx) = try ServableModel(path: self.model) {
+        if case let .onnx(onnx) = try ServableArtifact(path: self.model) {
             print(onnxSummary(onnx))
             return
         }

@@ -5,9 +5,9 @@ import TernONNX
 import TernServing
 import TernTensor
 
-extension ServableModel {
+extension ServableArtifact {
     /// Reads a model file: a `.tern` or `.onnx` extension decides its
-    /// format; otherwise its content does (``ServableModel/init(artifact:)``).
+    /// format; otherwise its content does (``ServableArtifact/init(artifact:)``).
     init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError("model file '\(URL(fileURLWithPath: path).lastPathComponent)' not found")

@@ -22,7 +22,7 @@ struct Predict: ParsableCommand {
     func run() throws {
         let outputs: Tensor<Float>
         let samples: LabeledImages
-        switch try ServableModel(path: self.model) {
+        switch try ServableArtifact(path: self.model) {
         case let .onnx(onnx):
             // Float inputs get the pixels divided by `--pixel-scale`.
             samples = try data.load(range, defaultPart: .test)

@@ -50,7 +50,7 @@ import TernTensor
     }
 
     @Test func rejectsUnsupportedDTypesNamingThem() {
-        for dtype in ["BF16", "F8_E4M3", "f32", "bogus"] {
+        for dtype in ["BF16", "F8_E4M3", "STRING", "f32", "bogus"] {
             let header = "{" + entry("weights", dtype: dtype, shape: "[1]", offsets: "[0,8]") + "}"
             let e = error(rawFile(header: header, data: [UInt8](repeating: 0, count: 8)))
             #expect(e == .unsupportedDType(tensor: "weights", dtype: dtype))
