@@ -69,6 +69,24 @@ public struct VersionRecord: Codable, Equatable, Sendable {
 }
 
 /// A named pointer (`production`) at a version of a model.
+/// A version this server serves, restored when it starts again.
+public struct DeploymentRecord: Codable, Equatable, Sendable {
+    public var model: String
+    public var version: Int
+    /// The serving settings (batching) as JSON text; nil for the defaults.
+    public var settings: String?
+    /// Loaded only for an alias swap (the version a swap loaded, or the one
+    /// it left): restored only while an alias still points at it.
+    public var aliasBound: Bool
+
+    public init(model: String, version: Int, settings: String? = nil, aliasBound: Bool = false) {
+        self.model = model
+        self.version = version
+        self.settings = settings
+        self.aliasBound = aliasBound
+    }
+}
+
 public struct AliasRecord: Codable, Equatable, Sendable {
     public var model: String
     public var alias: String

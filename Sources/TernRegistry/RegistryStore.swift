@@ -81,6 +81,12 @@ public protocol RegistryStore: Sendable {
     func deleteAlias(model: String, alias: String, by: String?) async throws
     func aliasHistory(model: String) async throws -> [AliasEvent]
 
+    // Deployments
+    /// The deployed versions, by model then version.
+    func deployments() async throws -> [DeploymentRecord]
+    /// Replaces every deployment with `records` at once.
+    func replaceDeployments(_ records: [DeploymentRecord]) async throws
+
     // Runs
     func createRun(_ run: RunRecord) async throws
     func run(_ id: String) async throws -> RunRecord

@@ -10,6 +10,19 @@ extension SQLiteRegistryStore {
                 try db.execute(sql: statement)
             }
         }
+        migrator.registerMigration("v2-deployments") { db in
+            // What this server serves, restored at start (until v2 this was
+            // deployments.json in the data directory, imported once).
+            try db.execute(sql: """
+                CREATE TABLE deployments (
+                    model TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    settings TEXT,
+                    alias_bound INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (model, version)
+                )
+                """)
+        }
         return migrator
     }
 

@@ -42,6 +42,16 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible, Senda
             case .storage: return APIError(.internalServerError, "storage error")
             case .insufficientStorage: return APIError(.init(code: 507, reasonPhrase: "Insufficient Storage"), e.description)
             }
+        case let e as ServingError:
+            switch e {
+            case .notFound: return APIError(.notFound, e.description)
+            case .conflict: return APIError(.conflict, e.description)
+            case .invalid: return APIError(.badRequest, e.description)
+            case .unavailable: return APIError(.serviceUnavailable, e.description)
+            case .notReady: return APIError(.serviceUnavailable, e.description, headers: [.retryAfter: "1"])
+            }
+        case let e as BatchingConfigurationError:
+            return APIError(.badRequest, e.description)
         case let e as WorkBudgetError:
             return APIError(.contentTooLarge, e.description)
         case let e as InferenceLimiterError:

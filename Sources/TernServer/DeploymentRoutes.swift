@@ -26,25 +26,21 @@ private let deploymentBodyLimit = 64 << 10
 /// - `DELETE /api/v1/deployments/{model}/{version}` (scope `deploy`):
 ///   unloads the version (404 if it is not loaded).
 ///
-/// Loaded versions are kept in `deployments.json` (``DeploymentsFile``), so
-/// a restarted server loads them again.
+/// Deployed versions are recorded in the registry store (``Deployments``),
+/// so a restarted server loads them again.
 func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: ServerServices) {
     router.post("/api/v1/deployments") { request, context in
         try context.require(.deploy)
         let (model, selector, batching) = try await readDeploymentRequest(request, services)
-        let (version, selectedBy) = try await deploymentVersion(model: model, selector, services)
-        let loaded = try await services.loadVersion(model: model, version: version, batching: batching)
-        await services.aliasBound.remove(model: model, version: version)  // deployed explicitly now
-        await services.refreshPins(model: model)
-        await services.saveDeployments()
-        context.logger.info("model loaded", metadata: ["model": "\(model)", "version": "\(version)", "memory_bytes": "\(loaded.memoryBytes)",
-                                                       "batching": "\(batching.isEnabled)"])
+        let (loaded, selectedBy) = try await services.deployments.deploy(model: model, selector, batching: batching)
+        context.logger.info("model loaded", metadata: ["model": "\(model)", "version": "\(loaded.version)",
+                                                       "memory_bytes": "\(loaded.memoryBytes)", "batching": "\(batching.isEnabled)"])
         return jsonResponse(deploymentJSON(loaded, selectedBy: selectedBy), status: .created)
     }
 
     router.get("/api/v1/deployments") { _, context in
         try context.require(.read)
-        let all = await services.runtime.deployments().map { row in
+        let all = await services.deployments.list().map { row in
             row.loaded.map { deploymentJSON($0) } ?? evictedDeploymentJSON(model: row.model, version: row.version, batching: row.batching)
         }
         return jsonResponse(.object(["deployments": .array(all)]))
@@ -59,12 +55,7 @@ func addDeploymentRoutes(to router: Router<TernRequestContext>, _ services: Serv
             throw APIError(.badRequest, "version '\(segment.prefix(32))' must be a number")
         }
         // Undeploying a version that failed to restore at start clears it from readiness.
-        let wasFailedRestore = await services.readiness.clear(model: model, version: version)
-        guard await services.runtime.unload(model: model, version: version) || wasFailedRestore else {
-            throw APIError(.notFound, "model '\(model)' version \(version) is not loaded")
-        }
-        await services.aliasBound.remove(model: model, version: version)
-        await services.saveDeployments()
+        try await services.deployments.undeploy(model: model, version: version)
         context.logger.info("model unloaded", metadata: ["model": "\(model)", "version": "\(version)"])
         return jsonResponse(.object(["model": .string(model), "version": .int(Int64(version)), "state": .string("unloaded")]))
     }
@@ -111,33 +102,6 @@ private func deploymentSelector(_ body: [String: JSONValue]) throws -> VersionSe
         return .alias(alias)
     case (nil, .some):
         throw APIError(.badRequest, "'alias' must be a string")
-    }
-}
-
-/// The version a deployment request names (aliases read from the registry)
-/// and how it was chosen: with neither version nor alias, the `production`
-/// alias if the model has one, else its newest version.
-private func deploymentVersion(model: String, _ selector: VersionSelector, _ services: ServerServices) async throws
-    -> (version: Int, selectedBy: String) {
-    switch selector {
-    case let .number(n):
-        return (n, "version")
-    case let .alias(alias):
-        do {
-            return (try await services.store.alias(model: model, alias: alias).version, "alias \(alias)")
-        } catch RegistryError.notFound {
-            throw APIError(.notFound, "model '\(model)' has no alias '\(alias)'")
-        }
-    case .unspecified:
-        if let aliased = try? await services.store.alias(model: model, alias: defaultAlias) {
-            return (aliased.version, "alias \(defaultAlias)")
-        }
-        let newest: Int?
-        do { newest = try await services.store.versions(model: model).map(\.version).max() } catch RegistryError.notFound {
-            throw APIError(.notFound, "model '\(model)' not found")
-        }
-        guard let newest else { throw APIError(.notFound, "model '\(model)' has no versions to deploy") }
-        return (newest, "newest version")
     }
 }
 

@@ -46,7 +46,7 @@ private func addV2Routes(to router: Router<TernRequestContext>, _ services: Serv
 
     let metadata: @Sendable (Request, TernRequestContext) async throws -> Response = { _, context in
         try services.requirePredict(context)
-        let loaded = try await services.resolve(model: try modelParameter(context), try versionParameter(context))
+        let loaded = try await services.deployments.resolve(model: try modelParameter(context), try versionParameter(context))
         let versions = await services.runtime.loaded(model: loaded.model).map(\.version)
         guard let ternModel = loaded.ternModel else {
             return jsonResponse(ONNXCodec.metadata(loaded, loaded.onnxModel!, versions: versions))
@@ -61,7 +61,7 @@ private func addV2Routes(to router: Router<TernRequestContext>, _ services: Serv
 
     let ready: @Sendable (Request, TernRequestContext) async throws -> Response = { _, context in
         try services.requirePredict(context)
-        let loaded = try await services.resolve(model: try modelParameter(context), try versionParameter(context))
+        let loaded = try await services.deployments.resolve(model: try modelParameter(context), try versionParameter(context))
         return jsonResponse(.object(["name": .string(loaded.model), "ready": .bool(loaded.ready)]))
     }
     router.get("/v2/models/{model}/ready", use: ready)
@@ -69,7 +69,7 @@ private func addV2Routes(to router: Router<TernRequestContext>, _ services: Serv
 
     let infer: @Sendable (Request, TernRequestContext) async throws -> Response = { request, context in
         try services.requirePredict(context)
-        let loaded = try await services.resolve(model: try modelParameter(context), try versionParameter(context))
+        let loaded = try await services.deployments.resolve(model: try modelParameter(context), try versionParameter(context))
         let body = try await readInferBody(request, services)
         guard let ternModel = loaded.ternModel else { return try await inferONNX(body, loaded, services) }
         if let pipeline = ternModel.tabular {
@@ -104,17 +104,17 @@ private func addTFServingRoutes(to router: Router<TernRequestContext>, _ service
     // Model status: all loaded versions, or the one addressed.
     router.get("/v1/models/{model}") { _, context in
         try services.requirePredict(context)
-        let versions = try await services.resolveAll(model: try modelParameter(context), .unspecified)
+        let versions = try await services.deployments.resolveAll(model: try modelParameter(context), .unspecified)
         return jsonResponse(TFServingCodec.status(versions))
     }
     router.get("/v1/models/{model}/versions/{version}") { _, context in
         try services.requirePredict(context)
-        let versions = try await services.resolveAll(model: try modelParameter(context), try tfVersion(context))
+        let versions = try await services.deployments.resolveAll(model: try modelParameter(context), try tfVersion(context))
         return jsonResponse(TFServingCodec.status(versions))
     }
     router.get("/v1/models/{model}/labels/{label}") { _, context in
         try services.requirePredict(context)
-        let versions = try await services.resolveAll(model: try modelParameter(context), try tfLabel(context))
+        let versions = try await services.deployments.resolveAll(model: try modelParameter(context), try tfLabel(context))
         return jsonResponse(TFServingCodec.status(versions))
     }
 
@@ -123,7 +123,7 @@ private func addTFServingRoutes(to router: Router<TernRequestContext>, _ service
         try services.requirePredict(context)
         let selector: VersionSelector = context.parameters.get("version") != nil ? try tfVersion(context)
             : context.parameters.get("label") != nil ? try tfLabel(context) : .unspecified
-        let loaded = try await services.resolve(model: try modelParameter(context), selector)
+        let loaded = try await services.deployments.resolve(model: try modelParameter(context), selector)
         return jsonResponse(TFServingCodec.metadata(loaded))
     }
     router.get("/v1/models/{model}/metadata", use: metadata)
@@ -150,7 +150,7 @@ private func addTFServingRoutes(to router: Router<TernRequestContext>, _ service
 }
 
 private func tfPredict(_ request: Request, model: String, _ selector: VersionSelector, _ services: ServerServices) async throws -> Response {
-    let loaded = try await services.resolve(model: model, selector)
+    let loaded = try await services.deployments.resolve(model: model, selector)
     let body = try await readJSON(request, services)
     guard let ternModel = loaded.ternModel else {
         let onnx = loaded.onnxModel!

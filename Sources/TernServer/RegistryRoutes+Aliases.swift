@@ -38,7 +38,7 @@ extension RegistryRoutes {
         let body = try await request.decodeJSONBody(SetAliasRequest.self, configuration: services.configuration)
         guard body.version > 0 else { throw APIError(.badRequest, "'version' must be a positive integer") }
         _ = try await store.version(model: model, version: body.version)
-        let record = try await services.moveAlias(model: model, alias: alias, to: body.version, by: context.identity?.id)
+        let record = try await services.deployments.moveAlias(model: model, alias: alias, to: body.version, by: context.identity?.id)
         return try registryResponse(RegistryRoutes.aliasJSON(record))
     }
 
@@ -61,8 +61,7 @@ extension RegistryRoutes {
         let alias = try name(context, "alias", kind: "alias")
         _ = try await store.alias(model: model, alias: alias)
         try await store.deleteAlias(model: model, alias: alias, by: context.identity?.id)
-        services.aliases.invalidate(model: model)
-        await services.refreshPins(model: model)
+        await services.deployments.aliasesChanged(model: model)
         return Response(status: .noContent)
     }
 }

@@ -87,7 +87,7 @@ extension RegistryRoutes {
         }
         let schema = String(decoding: try upload.schema.encoded(), as: UTF8.self)
         let createdBy = context.identity?.id
-        let record = try await blobs.run {
+        let record = try await services.registrar.withBlobLock {
             var files: [String: String] = [:]
             var order: [String] = []
             do {
@@ -100,7 +100,7 @@ extension RegistryRoutes {
                 return try await store.createDataset(name: name, kind: upload.kind, rows: upload.rows, schema: schema,
                                                      files: files, sha256: identity, createdBy: createdBy)
             } catch {
-                await removeUnreferenced(order)
+                await services.registrar.removeUnreferenced(order)
                 throw error
             }
         }
@@ -191,9 +191,9 @@ extension RegistryRoutes {
         guard let text = context.parameters.get("version") else { throw APIError(.badRequest, "missing version") }
         let version = try RegistryRoutes.versionNumber(Substring(text))
         let record = try await store.dataset(name: name, version: version)
-        try await blobs.run {
+        try await services.registrar.withBlobLock {
             try await store.deleteDataset(name: name, version: version)
-            await removeUnreferenced(Array(record.files.values))
+            await services.registrar.removeUnreferenced(Array(record.files.values))
         }
         return Response(status: .noContent)
     }

@@ -136,15 +136,11 @@ extension RegistryRoutes {
         if !loadedVersions.isEmpty, !force {
             throw APIError(.conflict, "model '\(model)' has loaded versions \(loadedVersions.map(String.init).joined(separator: ", ")); unload them first or pass ?force=true")
         }
-        try await blobs.run {
+        try await services.registrar.withBlobLock {
             let unreferenced = try await store.deleteModel(model)
-            services.aliases.invalidate(model: model)
-            await removeUnreferenced(unreferenced)
+            await services.registrar.removeUnreferenced(unreferenced)
         }
-        if !loadedVersions.isEmpty {
-            for version in loadedVersions { _ = await services.runtime.unload(model: model, version: version) }
-            await services.saveDeployments()
-        }
+        await services.deployments.undeployAll(model: model, versions: loadedVersions)
         return Response(status: .noContent)
     }
 }

@@ -5,6 +5,7 @@ import NIOCore
 import TernFormats
 import TernONNX
 import TernRegistry
+import TernServing
 
 extension RegistryRoutes {
     func addVersionRoutes(to api: RouterGroup<TernRequestContext>) {
@@ -93,43 +94,13 @@ extension RegistryRoutes {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 return (String(decoding: try encoder.encode(parsed.spec), as: UTF8.self),
-                        (parsed.training?.finalMetrics ?? [:]).filter { $0.value.isFinite },
-                        RegistryRoutes.lineage(of: parsed.training), parsed.weightsChecksum)
+                        parsed.training?.finalMetrics ?? [:], Lineage.of(parsed), parsed.weightsChecksum)
             }
         }
-        let createdBy = context.identity?.id
-        do { _ = try await store.model(model) } catch RegistryError.notFound {
-            do { _ = try await store.createModel(name: model, description: "", tags: [:]) } catch RegistryError.alreadyExists {}
-        }
-        let record = try await blobs.run {
-            let sha = try artifacts.put(bytes)
-            do {
-                return try await store.createVersion(model: model, artifactSHA256: sha, sizeBytes: bytes.count, spec: spec,
-                                                     metrics: metrics, lineage: lineage, createdBy: createdBy)
-            } catch {
-                await removeUnreferenced([sha])
-                throw error
-            }
-        }
+        let record = try await services.registrar.registerVersion(
+            model: model, artifact: bytes, spec: spec, metrics: metrics, lineage: lineage, createdBy: context.identity?.id)
         return try registryResponse(versionJSON(record, aliases: [], weightsSHA256: weightsSHA256), status: .created,
                                 headers: [.location: "/api/v1/models/\(model)/versions/\(record.version)"])
-    }
-
-    /// The lineage recorded in an artifact's training record.
-    static func lineage(of training: TrainingRecord?) -> Lineage {
-        guard let training else { return Lineage() }
-        var parameters = [
-            "epochs": String(training.epochs),
-            "batch_size": String(training.batchSize),
-            "seed": String(training.seed),
-        ]
-        if let dataset = training.dataset {
-            parameters["train_rows"] = dataset.trainRows
-            parameters["train_samples"] = String(dataset.trainSamples)
-            if let rows = dataset.validationRows { parameters["validation_rows"] = rows }
-            parameters["validation_samples"] = String(dataset.validationSamples)
-        }
-        return Lineage(datasetName: training.dataset?.name, datasetSHA256: training.dataset?.sha256, parameters: parameters)
     }
 
     func listVersions(_ context: TernRequestContext) async throws -> Response {
@@ -184,9 +155,9 @@ extension RegistryRoutes {
         if !pointing.isEmpty {
             throw APIError(.conflict, "\(model) version \(version) is the target of alias \(pointing.joined(separator: ", ")); move or delete the alias first")
         }
-        try await blobs.run {
+        try await services.registrar.withBlobLock {
             if let sha = try await store.deleteVersion(model: model, version: version) {
-                await removeUnreferenced([sha])
+                await services.registrar.removeUnreferenced([sha])
             }
         }
         return Response(status: .noContent)

@@ -45,10 +45,6 @@ func addRegistryRoutes(to router: Router<TernRequestContext>, _ services: Server
 struct RegistryRoutes: Sendable {
     let services: ServerServices
     let loaded: any LoadedVersionsSource
-    /// Serialises storing a blob with committing its row, and deleting rows
-    /// with removing their blobs, so a blob being re-uploaded is never
-    /// removed as unreferenced in between.
-    let blobs = SerialGate()
 
     var store: any RegistryStore { services.store }
     var artifacts: ArtifactStore { services.artifacts }
@@ -93,20 +89,6 @@ struct RegistryRoutes: Sendable {
         await loaded.loadedVersions().filter { $0.model == model }.map(\.version).sorted()
     }
 
-    /// Deletes the blobs in `candidates` that no version or dataset references.
-    /// Call inside ``blobs``.
-    func removeUnreferenced(_ candidates: [String]) async {
-        guard !candidates.isEmpty else { return }
-        do {
-            let referenced = try await store.referencedArtifacts()
-            for sha in Set(candidates) where !referenced.contains(sha) {
-                try artifacts.delete(sha)
-            }
-        } catch {
-            services.logger.warning("could not remove unreferenced artifacts", metadata: ["error": "\(error)"])
-        }
-    }
-
     /// Rejects query parameters outside `allowed`.
     static func checkQuery(_ request: Request, allowed: [String]) throws {
         for (key, _) in request.uri.queryParameters where !allowed.contains(String(key)) {
@@ -115,21 +97,3 @@ struct RegistryRoutes: Sendable {
     }
 }
 
-/// A first-come first-served lock for async code.
-actor SerialGate {
-    private var busy = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    /// Runs `body` once every earlier caller has finished.
-    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        if busy {
-            await withCheckedContinuation { waiting.append($0) }
-        } else {
-            busy = true
-        }
-        defer {
-            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
-        }
-        return try await body()
-    }
-}

@@ -36,6 +36,10 @@ public struct ServerConfiguration: Sendable {
     /// it the least recently used versions no alias points at are unloaded,
     /// and loaded again when a request needs them.
     public var memoryBudgetBytes: Int?
+    /// Predictions run at once (nil: one per core) and callers waiting for
+    /// a slot before 503s (see ``InferenceLimiter``).
+    public var maxConcurrentPredictions: Int?
+    public var maxQueuedPredictions = 256
     /// Bytes one request's prediction may allocate (`--max-request-work-mb`,
     /// see ``WorkBudget``); also bounds constant folding when an ONNX model
     /// is uploaded.

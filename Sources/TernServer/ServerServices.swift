@@ -24,28 +24,30 @@ public struct ServerServices: Sendable {
     let inFlight: ClientCounter
     /// Connections open per address.
     let connections: ClientCounter
-    /// Recently resolved aliases for inference routes.
-    let aliases = AliasCache()
-    /// Loads in progress, shared by the requests that wait for them.
-    let loads = LoadCoordinator()
-    /// Serialises alias moves with the unloading of the versions they leave.
-    let aliasMoves = AsyncLock()
-    /// Deployments that failed to restore, for the readiness probe.
-    let readiness = Readiness()
-    /// Versions loaded only for an alias swap (the new one until it is
-    /// explicitly deployed, the old one until it is unloaded).
-    let aliasBound = AliasBoundVersions()
+    /// What this server serves: resolution, deployments, alias swaps.
+    public let deployments: Deployments
+    /// Stores blobs and registers versions (uploads and jobs alike).
+    public let registrar: Registrar
 
-    public init(configuration: ServerConfiguration, store: any RegistryStore, artifacts: ArtifactStore,
-                runtime: ModelRuntime, jobs: JobRunner, logger: Logger, metrics: ServerMetrics = ServerMetrics()) {
+    public init(configuration: ServerConfiguration, deployments: Deployments, registrar: Registrar, jobs: JobRunner,
+                logger: Logger, metrics: ServerMetrics = ServerMetrics()) {
         self.configuration = configuration
         inFlight = ClientCounter(limit: configuration.maxInFlightPerClient)
         connections = ClientCounter(limit: configuration.maxConnectionsPerIP)
-        self.store = store
-        self.artifacts = artifacts
-        self.runtime = runtime
+        store = deployments.store
+        artifacts = deployments.artifacts
+        runtime = deployments.runtime
+        self.deployments = deployments
+        self.registrar = registrar
         self.jobs = jobs
         self.logger = logger
         self.metrics = metrics
+    }
+}
+
+extension ServerServices {
+    /// Throws 401/403 unless anonymous prediction is allowed or the key has `predict`.
+    func requirePredict(_ context: TernRequestContext) throws {
+        if !configuration.allowAnonymousPredict { try context.require(.predict) }
     }
 }

@@ -42,15 +42,20 @@ public func makeServices(_ configuration: ServerConfiguration, logger: Logger, m
     // Blobs written before a crash but never committed to a row.
     artifacts.removeUnreferenced(keeping: try await store.referencedArtifacts())
 
-    let runtime = ModelRuntime(memoryBudget: configuration.memoryBudgetBytes, workBudget: configuration.maxRequestWorkBytes,
-                               metricsFactory: metrics.batchingFactory)
+    let runtime = ModelRuntime(
+        maxConcurrentPredictions: configuration.maxConcurrentPredictions ?? ProcessInfo.processInfo.activeProcessorCount,
+        maxQueuedPredictions: configuration.maxQueuedPredictions, memoryBudget: configuration.memoryBudgetBytes,
+        workBudget: configuration.maxRequestWorkBytes, metricsFactory: metrics.batchingFactory)
+    let registrar = Registrar(store: store, artifacts: artifacts, logger: logger)
+    let deployments = Deployments(store: store, artifacts: artifacts, runtime: runtime, logger: logger)
     let jobs = JobRunner(
-        store: store, artifacts: artifacts, workerExecutable: configuration.workerExecutable,
+        registrar: registrar, workerExecutable: configuration.workerExecutable,
         scratchDirectory: dir.appendingPathComponent("scratch"), timeLimit: configuration.jobTimeLimit,
         memoryLimitMB: configuration.jobMemoryLimitMB, concurrency: configuration.jobConcurrency, logger: logger)
-    let services = ServerServices(configuration: configuration, store: store, artifacts: artifacts,
-                                  runtime: runtime, jobs: jobs, logger: logger, metrics: metrics)
-    await DeploymentsFile(directory: dir).restore(into: services)
+    let services = ServerServices(configuration: configuration, deployments: deployments, registrar: registrar,
+                                  jobs: jobs, logger: logger, metrics: metrics)
+    // Deployments live in the store; a deployments.json of an older server is imported once.
+    await deployments.restore(legacyFile: dir.appendingPathComponent("deployments.json"))
     await jobs.start()
     return services
 }
@@ -79,73 +84,4 @@ public func buildApplication(
                              backlog: configuration.maxConnections,
                              availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
         logger: logger)
-}
-
-/// The set of loaded versions, kept in `deployments.json` so a restarted
-/// server serves what it served before.
-struct DeploymentsFile: Sendable {
-    struct Entry: Codable, Hashable {
-        var model: String
-        var version: Int
-        /// Absent in files written before batching existed (batching off).
-        var batching: BatchingConfiguration?
-        /// Loaded for an alias swap, or left by one and waiting to be
-        /// unloaded: restored only while an alias still points at it, so a
-        /// crash in the middle of a swap leaves nothing loaded that nothing
-        /// points at. Absent (false) for explicit deployments.
-        var aliasBound: Bool?
-
-        enum CodingKeys: String, CodingKey { case model, version, batching, aliasBound = "alias_bound" }
-    }
-    let url: URL
-
-    init(directory: URL) { url = directory.appendingPathComponent("deployments.json") }
-
-    func read() -> [Entry] {
-        guard let data = FileManager.default.contents(atPath: url.path),
-              let entries = try? JSONDecoder().decode([Entry].self, from: data) else { return [] }
-        return entries
-    }
-
-    /// Rewrites the file atomically from the runtime's current state and the
-    /// versions that are only loaded for an alias.
-    func save(_ runtime: ModelRuntime, aliasBound: Set<AliasBoundVersions.Key> = []) async {
-        let entries = await runtime.deployments().map {
-            Entry(model: $0.model, version: $0.version, batching: $0.batching.isEnabled ? $0.batching : nil,
-                  aliasBound: aliasBound.contains(.init(model: $0.model, version: $0.version)) ? true : nil)
-        }
-        guard let data = try? JSONEncoder().encode(entries) else { return }
-        try? data.write(to: url, options: .atomic)
-    }
-
-    func restore(into services: ServerServices) async {
-        let entries = read()
-        for model in Set(entries.map(\.model)) { await services.refreshPins(model: model) }
-        var dropped = false
-        for entry in entries {
-            if entry.aliasBound == true {
-                // A swap was under way: keep the version only if an alias points at it now.
-                let aliased = (try? await services.store.aliases(model: entry.model).contains { $0.version == entry.version }) ?? false
-                guard aliased else {
-                    services.logger.info("not restoring a version an alias swap left", metadata: ["model": "\(entry.model)", "version": "\(entry.version)"])
-                    dropped = true
-                    continue
-                }
-                await services.aliasBound.insert(model: entry.model, version: entry.version)
-            }
-            do {
-                let record = try await services.store.version(model: entry.model, version: entry.version)
-                let bytes = try services.artifacts.read(record.artifactSHA256)
-                _ = try await services.runtime.load(model: entry.model, version: entry.version, artifact: bytes,
-                                                    batching: entry.batching ?? .disabled)
-                services.logger.info("restored deployment", metadata: ["model": "\(entry.model)", "version": "\(entry.version)"])
-            } catch {
-                let reason = (error as? RegistryError)?.description ?? "the artifact could not be loaded"
-                services.logger.error("could not restore deployment; not ready until it is loaded or undeployed",
-                                      metadata: ["model": "\(entry.model)", "version": "\(entry.version)", "error": "\(reason)"])
-                await services.readiness.restoreFailed(model: entry.model, version: entry.version, reason: reason)
-            }
-        }
-        if dropped { await services.saveDeployments() }
-    }
 }

@@ -119,30 +119,25 @@ extension JobRunner {
         let record = job.lifecycle.record
         do {
             let output = scratch(for: id).appendingPathComponent("model.tern")
-            let artifacts = self.artifacts
-            let (sha, size) = try await offload {
+            let (bytes, model) = try await offload { () throws -> ([UInt8], TernModel) in
                 guard let data = FileManager.default.contents(atPath: output.path) else {
                     throw JobRunFailure("the worker wrote no model artifact")
                 }
-                do { _ = try TernModel(contentsOf: output) } catch { throw JobRunFailure("the worker wrote an invalid model artifact") }
-                return (try artifacts.put(data), data.count)
+                let bytes = [UInt8](data)
+                do { return (bytes, try TernModel(artifact: bytes)) } catch { throw JobRunFailure("the worker wrote an invalid model artifact") }
             }
-            let spec = try JSONDecoder().decode(ModelSpec.self, from: Data(record.spec.utf8))
-            var parameters = [
-                "epochs": String(spec.fit.epochs), "batch_size": String(spec.fit.batchSize), "seed": String(spec.fit.seed),
-                "optimizer": spec.compile.optimizer.type, "loss": spec.compile.loss.rawValue,
-                "train_rows": record.trainRows, "job_id": id,
-            ]
-            parameters["validation_rows"] = record.validationRows
+            let runID = UUID().uuidString.lowercased()
+            let lineage = Lineage.of(model, run: TrainingRun(runID: runID, jobID: id, datasetVersion: dataset.version,
+                                                             trainRows: record.trainRows, validationRows: record.validationRows))
             let run = RunRecord(
-                id: UUID().uuidString.lowercased(), jobID: id, model: record.model, parameters: parameters,
+                id: runID, jobID: id, model: record.model, parameters: lineage.parameters,
                 history: HistoryCoding.encode(job.lifecycle.history), finalMetrics: finalMetrics,
                 datasetName: dataset.name, datasetVersion: dataset.version, datasetSHA256: dataset.sha256, createdAt: Date())
             try await store.createRun(run)
-            let version = try await store.createVersion(
-                model: record.model, artifactSHA256: sha, sizeBytes: size, spec: record.spec, metrics: finalMetrics,
-                lineage: Lineage(runID: run.id, datasetName: dataset.name, datasetVersion: dataset.version,
-                                 datasetSHA256: dataset.sha256, parameters: parameters),
+            let version = try await registrar.registerVersion(
+                model: record.model, artifact: bytes, spec: record.spec, metrics: finalMetrics,
+                lineage: Lineage(runID: runID, datasetName: dataset.name, datasetVersion: dataset.version,
+                                 datasetSHA256: dataset.sha256, parameters: lineage.parameters),
                 createdBy: record.createdBy)
             logger.info("job succeeded", metadata: ["job": "\(id)", "model": "\(record.model)", "version": "\(version.version)"])
             await apply(id) { $0.registered(version: version.version, at: Date()) }

@@ -25,6 +25,8 @@ public actor JobRunner {
 
     let store: any RegistryStore
     let artifacts: ArtifactStore
+    /// Registers trained versions (holding the blob lock uploads take).
+    let registrar: Registrar
     let workerExecutable: URL?
     let scratchDirectory: URL
     let timeLimit: Duration
@@ -47,11 +49,14 @@ public actor JobRunner {
     ///   - memoryLimitMB: the worker's address-space limit.
     ///   - concurrency: jobs run at once (at least 1).
     ///   - terminationGrace: how long a worker may take to stop after SIGTERM before SIGKILL.
-    public init(store: any RegistryStore, artifacts: ArtifactStore, workerExecutable: URL?, scratchDirectory: URL,
+    ///   - registrar: registers trained versions; the server shares it with
+    ///     the upload routes, so both hold the same blob lock.
+    public init(registrar: Registrar, workerExecutable: URL?, scratchDirectory: URL,
                 timeLimit: Duration, memoryLimitMB: Int, concurrency: Int, logger: Logger,
                 terminationGrace: Duration = .seconds(5)) {
-        self.store = store
-        self.artifacts = artifacts
+        self.registrar = registrar
+        store = registrar.store
+        artifacts = registrar.artifacts
         self.workerExecutable = workerExecutable
         self.scratchDirectory = scratchDirectory
         self.timeLimit = timeLimit
@@ -59,6 +64,15 @@ public actor JobRunner {
         self.concurrency = max(1, concurrency)
         self.terminationGrace = terminationGrace
         self.logger = logger
+    }
+
+    /// A runner with a registrar of its own (tests).
+    public init(store: any RegistryStore, artifacts: ArtifactStore, workerExecutable: URL?, scratchDirectory: URL,
+                timeLimit: Duration, memoryLimitMB: Int, concurrency: Int, logger: Logger,
+                terminationGrace: Duration = .seconds(5)) {
+        self.init(registrar: Registrar(store: store, artifacts: artifacts, logger: logger), workerExecutable: workerExecutable,
+                  scratchDirectory: scratchDirectory, timeLimit: timeLimit, memoryLimitMB: memoryLimitMB,
+                  concurrency: concurrency, logger: logger, terminationGrace: terminationGrace)
     }
 
     /// At server start: removes the scratch files a previous server left

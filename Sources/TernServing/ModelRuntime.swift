@@ -278,6 +278,16 @@ public actor ModelRuntime {
         return true
     }
 
+    /// Runs one all-zero sample through `loaded` (warm-up after a load).
+    public nonisolated func warm(_ loaded: LoadedModel) async throws {
+        switch loaded.servable {
+        case let .tern(model):
+            _ = try await predict(loaded, .float32(Tensor(zeros: Shape([1] + model.spec.input.shape.dimensions))))
+        case let .onnx(model):
+            if let zeros = model.zeroInputs() { _ = try await predict(loaded, onnx: zeros) }
+        }
+    }
+
     /// Batches up to this many samples run on the calling task (see ``InferenceLimiter``).
     public static let inlineBatchLimit = 16
 

@@ -20,6 +20,7 @@ struct RegistryStoreContract: Sendable {
         case referencedArtifacts, deleteModelCascade
         case aliasLifecycle, aliasErrors, aliasHistoryOrder, aliasBlocksVersionDelete
         case runs, datasets, datasetErrors, keys, jobs, failUnfinishedJobs
+        case deployments
         case persistence
 
         var testDescription: String { rawValue }
@@ -56,6 +57,7 @@ struct RegistryStoreContract: Sendable {
         case .keys: try await checkKeys(store)
         case .jobs: try await checkJobs(store)
         case .failUnfinishedJobs: try await checkFailUnfinishedJobs(store)
+        case .deployments: try await checkDeployments(store, reopen: open)
         case .persistence: break
         }
     }

@@ -22,7 +22,7 @@ import TernTensor
 
     @Test func deployWithBatchingAndServeConcurrentRequests() async throws {
         let metrics = ServerMetrics()
-        let fixture = try await Fixture.make(loaded: [], runtime: ModelRuntime(metricsFactory: metrics.batchingFactory), metrics: metrics)
+        let fixture = try await Fixture.make(loaded: [], metrics: metrics)
         let model = try #require(fixture.models[3])
         try await fixture.test { client in
             let body = """
@@ -39,8 +39,8 @@ import TernTensor
             let listed = try await client.get(deployments, key: fixture.readKey)
             let item = (listed.object["deployments"] as? [[String: Any]])?.first
             #expect((item?["batching"] as? [String: Any])?["max_queue_delay_microseconds"] as? Int == 50000)
-            let saved = try String(contentsOf: fixture.directory.appendingPathComponent("deployments.json"), encoding: .utf8)
-            #expect(saved.contains("max_queue_delay_microseconds"))
+            let saved = try await fixture.store.deployments().first?.settings ?? ""
+            #expect(saved.contains("max_queue_delay_microseconds"), "\(saved)")
 
             let replies = try await withThrowingTaskGroup(of: (Int, Reply).self) { group in
                 for i in 0..<16 {

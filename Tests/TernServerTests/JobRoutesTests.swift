@@ -18,7 +18,7 @@ import TernServing
     enum HarnessError: Error { case noWorker }
 
     /// The application with a `deploy` and a `read` key, and MNIST as dataset `mnist`.
-    struct Harness {
+    final class Harness: Sendable {
         let directory: URL
         let store: SQLiteRegistryStore
         let services: ServerServices
@@ -43,21 +43,19 @@ import TernServing
             var configuration = ServerConfiguration()
             guard let tern = JobRoutesTests.tern else { throw HarnessError.noWorker }
             configuration.workerExecutable = tern
-            let logger = Logger(label: "tern.tests.job-routes")
-            let runner = JobRunner(
-                store: store, artifacts: artifacts, workerExecutable: configuration.workerExecutable,
-                scratchDirectory: directory.appendingPathComponent("scratch"), timeLimit: .seconds(60),
-                memoryLimitMB: 4096, concurrency: 1, logger: logger, terminationGrace: .seconds(2))
-            await runner.start()
-            services = ServerServices(configuration: configuration, store: store, artifacts: artifacts,
-                                      runtime: ModelRuntime(), jobs: runner, logger: logger)
+            configuration.dataDirectory = directory
+            configuration.jobTimeLimit = .seconds(60)
+            configuration.jobConcurrency = 1
+            services = try await testServices(configuration: configuration)
         }
 
         func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
             let app = Application(router: buildRouter(services))
             try await app.test(.router, body)
-            try? FileManager.default.removeItem(at: directory)
         }
+
+        /// The directory goes with the harness: tests read the store after `test`.
+        deinit { try? FileManager.default.removeItem(at: directory) }
 
         func headers(_ key: String?) -> HTTPFields {
             var fields = HTTPFields()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TernRegistry
 import TernFormats
 @testable import TernServer
 import TernServing
@@ -36,13 +37,13 @@ import TernTensor
             #expect(await runtime.get(model: "mnist", version: 1) != nil)
             try await Task.sleep(for: .seconds(2.5))
             #expect(await runtime.get(model: "mnist", version: 1) == nil)
-            let file = try String(contentsOf: fixture.directory.appendingPathComponent("deployments.json"), encoding: .utf8)
-            #expect(file.contains("\"version\":3") && !file.contains("\"version\":1"), "\(file)")
+            let recorded = try await fixture.store.deployments()
+            #expect(recorded.map(\.version) == [3], "\(recorded)")
         }
     }
 
-    /// A server killed in the middle of a swap (both versions in
-    /// deployments.json) restores only what an alias or an explicit
+    /// A server killed in the middle of a swap (both versions recorded in
+    /// the store) restores only what an alias or an explicit
     /// deployment points at: nothing stays loaded that nothing points at.
     @Test func aCrashMidSwapLeavesNothingLoadedThatNothingPointsAt() async throws {
         let fixture = try await Fixture.make(loaded: [1])
@@ -50,30 +51,29 @@ import TernTensor
             let moved = try await client.send(.put, "/api/v1/models/mnist/aliases/production", key: fixture.deployKey, body: #"{"version": 3}"#)
             #expect(moved.status == .ok, "\(moved.text)")
             // Right after the move (before the old version is retired), both are marked as loaded for the alias.
-            let entries = DeploymentsFile(directory: fixture.directory).read()
+            let entries = try await fixture.store.deployments()
             #expect(entries.map(\.version).sorted() == [1, 3])
-            #expect(entries.allSatisfy { $0.aliasBound == true }, "\(entries)")
+            #expect(entries.allSatisfy { $0.aliasBound }, "\(entries)")
         }
-        // "Restart" with that file, plus an explicit deployment of 2 and a
-        // leftover alias-bound 1: production points at 3, staging at 2.
-        let restarted = try await Fixture.make(loaded: [])
-        _ = try await restarted.store.setAlias(model: "mnist", alias: "production", version: 3, by: nil)
-        _ = try await restarted.store.deleteAlias(model: "mnist", alias: "staging", by: nil)
-        let file = DeploymentsFile(directory: restarted.directory)
-        try JSONEncoder().encode([
-            DeploymentsFile.Entry(model: "mnist", version: 1, aliasBound: true),
-            DeploymentsFile.Entry(model: "mnist", version: 2),
-            DeploymentsFile.Entry(model: "mnist", version: 3, aliasBound: true),
-        ]).write(to: file.url)
-        await file.restore(into: restarted.services)
+        // "Restart" with those records, plus an explicit deployment of 2 and
+        // a leftover alias-bound 1: production points at 3, staging at 2.
+        let crashed = try await Fixture.make(loaded: [])
+        _ = try await crashed.store.setAlias(model: "mnist", alias: "production", version: 3, by: nil)
+        _ = try await crashed.store.deleteAlias(model: "mnist", alias: "staging", by: nil)
+        try await crashed.store.replaceDeployments([
+            DeploymentRecord(model: "mnist", version: 1, aliasBound: true),
+            DeploymentRecord(model: "mnist", version: 2),
+            DeploymentRecord(model: "mnist", version: 3, aliasBound: true),
+        ])
+        let restarted = try await crashed.restarted()
         #expect(await restarted.services.runtime.loaded().map(\.version).sorted() == [2, 3])
-        #expect(file.read().map(\.version).sorted() == [2, 3], "the file forgets the version nothing points at")
+        #expect(try await restarted.store.deployments().map(\.version).sorted() == [2, 3], "the store forgets the version nothing points at")
         // Deploying the swapped-in version explicitly makes it an ordinary deployment.
         try await restarted.test { client in
             let deployed = try await client.post("/api/v1/deployments", #"{"model": "mnist", "version": 3}"#, key: restarted.deployKey)
             #expect(deployed.status == .created, "\(deployed.text)")
         }
-        #expect(file.read().first { $0.version == 3 }?.aliasBound == nil)
+        #expect(try await restarted.store.deployments().first { $0.version == 3 }?.aliasBound == false)
     }
 
     @Test func aVersionAnotherAliasPointsAtIsKept() async throws {
@@ -114,7 +114,7 @@ import TernTensor
 
     @Test func anEvictedVersionLoadsAgainWhenARequestNeedsIt() async throws {
         let oneModel = (784 * 128 + 128 + 128 * 10 + 10) * 4 + 100
-        let fixture = try await Fixture.make(loaded: [], runtime: ModelRuntime(memoryBudget: oneModel))
+        let fixture = try await Fixture.make(loaded: []) { $0.memoryBudgetBytes = oneModel }
         let runtime = fixture.services.runtime
         try await fixture.test { client in
             for version in [3, 1] {
@@ -139,7 +139,7 @@ import TernTensor
 
     @Test func aFailedReloadIs503() async throws {
         let oneModel = (784 * 128 + 128 + 128 * 10 + 10) * 4 + 100
-        let fixture = try await Fixture.make(loaded: [], runtime: ModelRuntime(memoryBudget: oneModel))
+        let fixture = try await Fixture.make(loaded: []) { $0.memoryBudgetBytes = oneModel }
         try await fixture.test { client in
             for version in [3, 1] {
                 let deployed = try await client.send(.post, "/api/v1/deployments", key: fixture.deployKey, body: "{\"model\": \"mnist\", \"version\": \(version)}")

@@ -12,16 +12,11 @@ import TernServing
 
 
 
-/// The one place `ServerServices` is built in these tests.
-func testServices(configuration: ServerConfiguration, store: any RegistryStore, artifacts: ArtifactStore,
-                  runtime: ModelRuntime = ModelRuntime(), workerExecutable: URL? = nil,
-                  metrics: ServerMetrics = ServerMetrics()) -> ServerServices {
-    let logger = Logger(label: "tern.tests")
-    let jobs = JobRunner(store: store, artifacts: artifacts, workerExecutable: workerExecutable,
-                         scratchDirectory: configuration.dataDirectory.appendingPathComponent("scratch"),
-                         timeLimit: .seconds(120), memoryLimitMB: 4096, concurrency: 1, logger: logger)
-    return ServerServices(configuration: configuration, store: store, artifacts: artifacts, runtime: runtime, jobs: jobs,
-                          logger: logger, metrics: metrics)
+/// The one place `ServerServices` is built in these tests: the server's
+/// own composition root (``makeServices(_:logger:metrics:)``) on the
+/// configuration's data directory, as `tern serve` builds it.
+func testServices(configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics()) async throws -> ServerServices {
+    try await makeServices(configuration, logger: Logger(label: "tern.tests"), metrics: metrics)
 }
 
 /// The registry store the tests use: SQLite in the test's data directory.
@@ -62,7 +57,7 @@ struct RegistryHarness: Sendable {
             texts[scope] = text
         }
         let harness = RegistryHarness(directory: directory, store: store, artifacts: artifacts,
-                                      services: testServices(configuration: configuration, store: store, artifacts: artifacts),
+                                      services: try await testServices(configuration: configuration),
                                       admin: texts[.admin] ?? "", deploy: texts[.deploy] ?? "",
                                       predict: texts[.predict] ?? "", read: texts[.read] ?? "")
         let router: Router<TernRequestContext>

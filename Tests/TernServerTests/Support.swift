@@ -34,7 +34,7 @@ struct Fixture {
     let readKey: String
     let directory: URL
 
-    static func make(loaded: [Int] = [1, 2], runtime: ModelRuntime = ModelRuntime(), metrics: ServerMetrics = ServerMetrics(),
+    static func make(loaded: [Int] = [1, 2], metrics: ServerMetrics = ServerMetrics(),
                      configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> Fixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tern-server-tests-\(UUID().uuidString)")
         let artifacts = try ArtifactStore(root: directory.appendingPathComponent("artifacts"))
@@ -55,18 +55,27 @@ struct Fixture {
         var configuration = ServerConfiguration()
         configuration.dataDirectory = directory
         configure(&configuration)
-        for version in loaded {
-            try await runtime.load(model: "mnist", version: version, artifact: try artifacts.read(try await store.version(model: "mnist", version: version).artifactSHA256))
-        }
         var keys: [KeyScope: String] = [:]
         for scope in KeyScope.allCases {
             let (text, record) = APIKeys.generate(name: "test-\(scope.rawValue)", scope: scope)
             try await store.createKey(record)
             keys[scope] = text
         }
-        let services = testServices(configuration: configuration, store: store, artifacts: artifacts, runtime: runtime, metrics: metrics)
+        let services = try await testServices(configuration: configuration, metrics: metrics)
+        for version in loaded {
+            try await services.runtime.load(model: "mnist", version: version, artifact: try artifacts.read(try await store.version(model: "mnist", version: version).artifactSHA256))
+        }
         return Fixture(services: services, store: store, models: models, adminKey: keys[.admin] ?? "", deployKey: keys[.deploy] ?? "",
                        predictKey: keys[.predict] ?? "", readKey: keys[.read] ?? "", directory: directory)
+    }
+
+    /// The same data directory served by a new server, built by the real
+    /// composition root (as after a restart): it restores the deployments
+    /// recorded in the store.
+    func restarted() async throws -> Fixture {
+        let services = try await testServices(configuration: self.services.configuration)
+        return Fixture(services: services, store: store, models: models, adminKey: adminKey, deployKey: deployKey,
+                       predictKey: predictKey, readKey: readKey, directory: directory)
     }
 
     /// Runs `body` against the router, then removes the temporary directory.

@@ -40,13 +40,12 @@ import TernServing
         let bytes = try model.artifactBytes()
         let sha = try artifacts.put(bytes)
         _ = try await store.createVersion(model: name, artifactSHA256: sha, sizeBytes: bytes.count, spec: "{}", metrics: [:], lineage: Lineage(), createdBy: nil)
-        let runtime = ModelRuntime()
-        _ = try await runtime.load(model: name, version: 1, artifact: bytes)
         let (text, record) = APIKeys.generate(name: "p", scope: .predict)
         try await store.createKey(record)
         var configuration = ServerConfiguration()
         configuration.dataDirectory = directory
-        let services = testServices(configuration: configuration, store: store, artifacts: artifacts, runtime: runtime)
+        let services = try await testServices(configuration: configuration)
+        _ = try await services.runtime.load(model: name, version: 1, artifact: bytes)
         return Served(services: services, model: model, held: table.rows(Array(test.prefix(25))), key: text, directory: directory)
     }
 

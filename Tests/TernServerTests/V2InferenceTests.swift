@@ -204,7 +204,10 @@ func v2Body(shape: [Int], datatype: String = "UINT8", data: String, name: String
     }
 
     @Test func overloadedServerAnswers503WithRetryAfter() async throws {
-        let fixture = try await Fixture.make(runtime: ModelRuntime(maxConcurrentPredictions: 1, maxQueuedPredictions: 0))
+        let fixture = try await Fixture.make {
+            $0.maxConcurrentPredictions = 1
+            $0.maxQueuedPredictions = 0
+        }
         let limiter = fixture.services.runtime.limiter
         let gate = DispatchSemaphore(value: 0)
         let blocker = Task { try await limiter.run { gate.wait() } }
