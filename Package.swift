@@ -77,6 +77,11 @@ let package = Package(
             swiftSettings: engineSettings
         ),
         .target(
+            name: "TernTraining",
+            dependencies: ["TernTensor", "TernNN", "TernData", "TernFormats", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: engineSettings
+        ),
+        .target(
             name: "TernONNX",
             dependencies: [
                 "TernTensor", "TernNN", "TernData", "TernFormats",
@@ -97,7 +102,7 @@ let package = Package(
         .target(
             name: "TernServing",
             dependencies: [
-                "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernRegistry",
+                "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernTraining", "TernRegistry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -122,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "tern",
             dependencies: [
-                "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernRegistry", "TernServing", "TernServer",
+                "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernTraining", "TernRegistry", "TernServing", "TernServer",
                 "CTernSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -134,7 +139,8 @@ let package = Package(
         .testTarget(name: "TernNNTests", dependencies: ["TernNN", "TernTesting"]),
         .testTarget(name: "TernDataTests", dependencies: ["TernData", "TernTesting"]),
         .testTarget(name: "TernFormatsTests", dependencies: ["TernFormats", "TernTesting"]),
-        .testTarget(name: "TernONNXTests", dependencies: ["TernONNX", "TernFormats", "TernTesting"], exclude: ["Fixtures"]),
+        .testTarget(name: "TernTrainingTests", dependencies: ["TernTraining", "TernFormats", "TernTesting"]),
+        .testTarget(name: "TernONNXTests", dependencies: ["TernONNX", "TernFormats", "TernTraining", "TernTesting"], exclude: ["Fixtures"]),
         .testTarget(
             name: "TernCLITests",
             dependencies: ["TernFormats", "TernData", "TernTesting", .product(name: "Crypto", package: "swift-crypto")]
@@ -144,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "TernServerTests",
             dependencies: [
-                "TernServer", "TernONNX", "TernTesting",
+                "TernServer", "TernONNX", "TernTraining", "TernTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

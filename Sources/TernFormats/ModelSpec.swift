@@ -60,7 +60,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
 
     /// Rejects augmentation of inputs that are not images.
     /// - Throws: ``FormatError/invalidSpec(_:)``.
-    func checkAugmentation() throws {
+    public func checkAugmentation() throws {
         guard !augmentation.isEmpty else { return }
         do { try Augmentation(augmentation).validate(sampleShape: input.shape) } catch {
             throw FormatError.invalidSpec(error.description)

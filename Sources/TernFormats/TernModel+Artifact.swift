@@ -123,7 +123,7 @@ extension TernModel {
     }
 }
 
-func hex(_ digest: some Sequence<UInt8>) -> String {
+public func hex(_ digest: some Sequence<UInt8>) -> String {
     digest.map { String(format: "%02x", $0) }.joined()
 }
 

@@ -4,6 +4,7 @@ import TernTensor
 import TernNN
 import TernData
 import TernFormats
+import TernTraining
 import TernONNX
 import TernServing
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TernFormats
+import TernTraining
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(

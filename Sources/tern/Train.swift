@@ -4,6 +4,7 @@ import TernTensor
 import TernNN
 import TernData
 import TernFormats
+import TernTraining
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(

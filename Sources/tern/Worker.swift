@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import TernData
 import TernFormats
+import TernTraining
 import TernNN
 import TernServing
 import TernTensor

@@ -4,6 +4,7 @@ import TernTesting
 import TernTensor
 import TernData
 import TernFormats
+import TernTraining
 import TernONNX
 
 /// Tern-trained MNIST models exported to ONNX and imported back give the

@@ -8,6 +8,7 @@ import Testing
 import TernData
 import TernTensor
 import TernFormats
+import TernTraining
 import TernRegistry
 import TernServing
 @testable import TernServer

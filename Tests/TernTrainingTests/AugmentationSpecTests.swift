@@ -5,6 +5,7 @@ import TernTensor
 import TernNN
 import TernData
 import TernFormats
+import TernTraining
 
 /// The spec's `augmentation` key, and augmentation in training only.
 @Suite(.serialized) struct AugmentationSpecTests {

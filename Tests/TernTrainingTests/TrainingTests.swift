@@ -5,6 +5,7 @@ import TernTensor
 import TernNN
 import TernData
 import TernFormats
+import TernTraining
 
 /// Seeded end-to-end training on the real MNIST files (skipped when the
 /// shared data is absent). The engine targets are compiled optimised even in

@@ -3,6 +3,7 @@ import Crypto
 import TernTensor
 import TernNN
 import TernData
+import TernFormats
 
 /// Overrides of a spec's `fit` section (CLI flags, job parameters).
 public struct FitOverrides: Sendable {
