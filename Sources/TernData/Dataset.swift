@@ -92,8 +92,8 @@ public enum MNIST {
         }
         let imageArray = try IDX.read(contentsOf: try locate("\(split)-images-idx3-ubyte", in: directory))
         let labelArray = try IDX.read(contentsOf: try locate("\(split)-labels-idx1-ubyte", in: directory))
-        let images = try imageArray.uint8Tensor()
-        let rawLabels = try labelArray.uint8Tensor()
+        let images = try imageArray.idxTensor(of: UInt8.self)
+        let rawLabels = try labelArray.idxTensor(of: UInt8.self)
         guard images.rank == 3, images.shape[1] == side, images.shape[2] == side else {
             throw DatasetError.invalidShape(role: "MNIST images", shape: images.shape, expected: "(n, 28, 28)")
         }

@@ -1,17 +1,29 @@
 import Foundation
 import TernTensor
 
-/// The element type codes of the IDX format (the third magic byte).
-public enum IDXDataType: UInt8, Sendable, CaseIterable {
-    case uint8 = 0x08
-    case int8 = 0x09
-    case int16 = 0x0B
-    case int32 = 0x0C
-    case float32 = 0x0D
-    case float64 = 0x0E
+extension DType {
+    /// The IDX type code of this element type (the third magic byte), nil
+    /// for types IDX cannot hold.
+    public var idxCode: UInt8? {
+        switch self {
+        case .uint8: return 0x08
+        case .int8: return 0x09
+        case .int16: return 0x0B
+        case .int32: return 0x0C
+        case .float32: return 0x0D
+        case .float64: return 0x0E
+        default: return nil
+        }
+    }
 
-    /// The name used in the IDX description (`ubyte`, `int`, `float`, ...).
-    public var name: String {
+    /// The element type of an IDX type code.
+    public init?(idxCode: UInt8) {
+        guard let type = DType.allCases.first(where: { $0.idxCode == idxCode }) else { return nil }
+        self = type
+    }
+
+    /// The name the IDX description uses (`ubyte`, `int`, `float`, ...).
+    public var idxName: String {
         switch self {
         case .uint8: return "ubyte"
         case .int8: return "byte"
@@ -19,64 +31,18 @@ public enum IDXDataType: UInt8, Sendable, CaseIterable {
         case .int32: return "int"
         case .float32: return "float"
         case .float64: return "double"
+        default: return rawValue
         }
     }
-
-    /// Bytes per element.
-    public var byteSize: Int {
-        switch self {
-        case .uint8, .int8: return 1
-        case .int16: return 2
-        case .int32, .float32: return 4
-        case .float64: return 8
-        }
-    }
-
-    /// Whether ``IDX`` can read this type into a tensor.
-    public var isSupported: Bool { self == .uint8 || self == .int32 || self == .float32 }
 }
 
-/// The contents of an IDX file: a tensor of its element type.
-public enum IDXArray: Sendable, Equatable {
-    /// Type code 0x08 (`ubyte`).
-    case uint8(Tensor<UInt8>)
-    /// Type code 0x0C (`int`).
-    case int32(Tensor<Int32>)
-    /// Type code 0x0D (`float`).
-    case float32(Tensor<Float>)
-
-    /// The dimensions read from the header.
-    public var shape: Shape {
-        switch self {
-        case let .uint8(t): return t.shape
-        case let .int32(t): return t.shape
-        case let .float32(t): return t.shape
-        }
-    }
-
-    /// The element type code the file declared.
-    public var dataType: IDXDataType {
-        switch self {
-        case .uint8: return .uint8
-        case .int32: return .int32
-        case .float32: return .float32
-        }
-    }
-
-    /// The tensor, if the file holds unsigned bytes.
-    /// - Throws: ``IDXError/unexpectedDataType(expected:actual:)`` otherwise.
-    public func uint8Tensor() throws -> Tensor<UInt8> {
-        guard case let .uint8(t) = self else {
-            throw IDXError.unexpectedDataType(expected: IDXDataType.uint8.name, actual: dataType.name)
-        }
-        return t
-    }
-
-    /// The tensor, if the file holds 32-bit floats.
-    /// - Throws: ``IDXError/unexpectedDataType(expected:actual:)`` otherwise.
-    public func float32Tensor() throws -> Tensor<Float> {
-        guard case let .float32(t) = self else {
-            throw IDXError.unexpectedDataType(expected: IDXDataType.float32.name, actual: dataType.name)
+extension AnyTensor {
+    /// The tensor as `Scalar`s, as an IDX file must hold them.
+    /// - Throws: ``IDXError/unexpectedDataType(expected:actual:)`` naming
+    ///   both types otherwise.
+    public func idxTensor<Scalar: TensorScalar>(of _: Scalar.Type) throws -> Tensor<Scalar> {
+        guard let t = tensor(of: Scalar.self) else {
+            throw IDXError.unexpectedDataType(expected: Scalar.dtype.idxName, actual: dtype.idxName)
         }
         return t
     }
@@ -100,7 +66,7 @@ public enum IDX {
     ///     accepted (protects against zip bombs).
     /// - Throws: ``IDXError``; parse errors are wrapped in
     ///   ``IDXError/inFile(name:_:)`` naming the file.
-    public static func read(contentsOf url: URL, maxBytes: Int = defaultMaxBytes) throws -> IDXArray {
+    public static func read(contentsOf url: URL, maxBytes: Int = defaultMaxBytes) throws -> AnyTensor {
         let name = url.lastPathComponent
         let raw = try readFile(url, maxBytes: maxBytes)
         do {
@@ -116,13 +82,14 @@ public enum IDX {
         }
     }
 
-    /// Parses IDX bytes (already decompressed).
-    /// - Throws: ``IDXError`` for a wrong magic, unsupported type, bad rank,
+    /// Parses IDX bytes (already decompressed): a tensor of the file's
+    /// element type (every IDX type: ubyte, byte, short, int, float, double).
+    /// - Throws: ``IDXError`` for a wrong magic, unknown type, bad rank,
     ///   zero or absurd dimensions, truncated data or trailing bytes.
-    public static func parse(_ bytes: [UInt8]) throws -> IDXArray {
+    public static func parse(_ bytes: [UInt8]) throws -> AnyTensor {
         guard bytes.count >= 4 else { throw IDXError.truncatedHeader(byteCount: bytes.count, needed: 4) }
         guard bytes[0] == 0, bytes[1] == 0 else { throw IDXError.badMagic(bytes[0], bytes[1]) }
-        guard let type = IDXDataType(rawValue: bytes[2]), type.isSupported else {
+        guard let type = DType(idxCode: bytes[2]) else {
             throw IDXError.unsupportedDataType(code: bytes[2])
         }
         let rank = Int(bytes[3])
@@ -148,31 +115,13 @@ public enum IDX {
         }
         guard available == dataBytes else { throw IDXError.trailingBytes(count: available - dataBytes) }
 
-        let shape = Shape(dims)
-        switch type {
-        case .uint8:
-            var t = Tensor<UInt8>(uninitialized: shape)
-            t.withUnsafeMutableBufferPointer { dst in
-                bytes.withUnsafeBufferPointer { src in
-                    for i in 0..<count { dst[i] = src[headerSize + i] }
-                }
-            }
-            return .uint8(t)
-        case .int32:
-            var t = Tensor<Int32>(uninitialized: shape)
-            t.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<count { dst[i] = Int32(bitPattern: readBigEndianUInt32(bytes, at: headerSize + 4 * i)) }
-            }
-            return .int32(t)
-        case .float32:
-            var t = Tensor<Float>(uninitialized: shape)
-            t.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<count { dst[i] = Float(bitPattern: readBigEndianUInt32(bytes, at: headerSize + 4 * i)) }
-            }
-            return .float32(t)
-        case .int8, .int16, .float64:
-            throw IDXError.unsupportedDataType(code: type.rawValue)
+        // Big-endian elements: reversed into a little-endian copy once.
+        var little = Array(bytes[headerSize...])
+        let size = type.byteSize
+        if size > 1 {
+            for start in stride(from: 0, to: little.count, by: size) { little[start..<start + size].reverse() }
         }
+        return little.withUnsafeBytes { AnyTensor.fromLittleEndian($0, dtype: type, shape: Shape(dims)) }
     }
 
     /// Encodes a byte tensor as IDX (uncompressed), e.g. for writing test fixtures.
@@ -180,7 +129,7 @@ public enum IDX {
     public static func encode(_ tensor: Tensor<UInt8>) throws -> [UInt8] {
         let dims = tensor.shape.dimensions
         guard dims.count >= 1, dims.count <= maxRank else { throw IDXError.invalidRank(dims.count) }
-        var out: [UInt8] = [0, 0, IDXDataType.uint8.rawValue, UInt8(dims.count)]
+        var out: [UInt8] = [0, 0, DType.uint8.idxCode ?? 0x08, UInt8(dims.count)]
         for (axis, d) in dims.enumerated() {
             guard d > 0 else { throw IDXError.zeroDimension(axis: axis, dimensions: dims) }
             guard let value = UInt32(exactly: d) else {

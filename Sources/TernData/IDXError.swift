@@ -1,3 +1,6 @@
+import Foundation
+import TernTensor
+
 /// Errors from reading IDX files (``IDX``).
 ///
 /// Messages name the problem and, for files, the file name (never its full
@@ -45,8 +48,8 @@ public indirect enum IDXError: Error, Equatable, Sendable, CustomStringConvertib
         case let .badMagic(b0, b1):
             return "not an IDX file: magic bytes are \(hex(b0)) \(hex(b1)), expected 0x00 0x00"
         case let .unsupportedDataType(code):
-            let name = IDXDataType(rawValue: code).map { " (\($0.name))" } ?? " (unknown)"
-            return "unsupported IDX element type code \(hex(code))\(name); supported: 0x08 ubyte, 0x0C int32, 0x0D float32"
+            let supported = DType.allCases.compactMap { t in t.idxCode.map { String(format: "0x%02X %@", $0, t.idxName) } }
+            return "unsupported IDX element type code \(hex(code)); supported: \(supported.joined(separator: ", "))"
         case let .invalidRank(rank):
             return "invalid IDX rank \(rank): must be 1 to \(IDX.maxRank)"
         case let .zeroDimension(axis, dims):

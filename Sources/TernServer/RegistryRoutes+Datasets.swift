@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import TernData
 import TernRegistry
+import TernTensor
 
 /// A dataset checked and described, ready to store.
 struct DatasetUpload {
@@ -110,7 +111,7 @@ extension RegistryRoutes {
     /// Parses both IDX files (gzip or raw): images of rank 3, labels of
     /// rank 1 holding integers, with equal counts.
     static func checkIDX(images: [UInt8], labels: [UInt8], prefix: String = "") throws -> DatasetUpload {
-        func parse(_ bytes: [UInt8], role: String) throws -> IDXArray {
+        func parse(_ bytes: [UInt8], role: String) throws -> AnyTensor {
             let role = prefix + role
             guard !bytes.isEmpty else { throw APIError(.badRequest, "\(role): the file is empty") }
             do {
@@ -129,15 +130,18 @@ extension RegistryRoutes {
         guard y.shape.rank == 1 else {
             throw APIError(.badRequest, "\(prefix)labels: expected rank 1 (count), got shape \(y.shape.dimensions)")
         }
-        guard y.dataType != .float32 else { throw APIError(.badRequest, "\(prefix)labels: expected integer labels, got float") }
+        guard y.dtype == .uint8 || y.dtype == .int32 else {
+            throw APIError(.badRequest, "\(prefix)labels: expected integer labels (ubyte or int), got \(y.dtype.idxName)")
+        }
         guard x.shape[0] == y.shape[0] else {
             throw APIError(.badRequest, "\(prefix)images hold \(x.shape[0]) samples but labels hold \(y.shape[0])")
         }
         let dtype: String
-        switch x.dataType {
+        switch x.dtype {
         case .uint8: dtype = "uint8"
         case .int32: dtype = "int32"
-        default: dtype = "float32"
+        case .float32: dtype = "float32"
+        default: throw APIError(.badRequest, "\(prefix)images: expected ubyte, int or float elements, got \(x.dtype.idxName)")
         }
         return DatasetUpload(kind: .idx, files: [("images", images), ("labels", labels)], rows: x.shape[0],
                              schema: ["images": [.int(x.shape[1]), .int(x.shape[2])], "dtype": .string(dtype)])

@@ -119,7 +119,7 @@ struct Worker: ParsableCommand {
     /// Images `(n, ...)` as bytes and labels `(n)` as bytes or 32-bit integers.
     private func loadData(_ images: String?, _ labels: String?, what: String = "--images and --labels (IDX) or --csv") throws -> LabeledImages {
         guard let images, let labels else { throw CLIError("give \(what)") }
-        let imageTensor = try IDX.read(contentsOf: URL(fileURLWithPath: images)).uint8Tensor()
+        let imageTensor = try IDX.read(contentsOf: URL(fileURLWithPath: images)).idxTensor(of: UInt8.self)
         let labelTensor: Tensor<Int32>
         switch try IDX.read(contentsOf: URL(fileURLWithPath: labels)) {
         case let .uint8(raw):
@@ -130,8 +130,8 @@ struct Worker: ParsableCommand {
             labelTensor = converted
         case let .int32(t):
             labelTensor = t
-        case .float32:
-            throw CLIError("labels must be unsigned bytes or 32-bit integers, not floats")
+        case let other:
+            throw CLIError("labels must be unsigned bytes or 32-bit integers, not \(other.dtype.idxName)")
         }
         return try LabeledImages(images: imageTensor, labels: labelTensor)
     }

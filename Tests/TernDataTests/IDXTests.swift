@@ -8,15 +8,15 @@ import TernTensor
         let bytes = idxHeader(dims: [2, 3]) + [1, 2, 3, 4, 5, 6]
         let array = try IDX.parse(bytes)
         #expect(array.shape == [2, 3])
-        #expect(array.dataType == .uint8)
-        #expect(try array.uint8Tensor().scalars == [1, 2, 3, 4, 5, 6])
-        #expect(throws: IDXError.unexpectedDataType(expected: "float", actual: "ubyte")) { try array.float32Tensor() }
+        #expect(array.dtype == .uint8)
+        #expect(try array.idxTensor(of: UInt8.self).scalars == [1, 2, 3, 4, 5, 6])
+        #expect(throws: IDXError.unexpectedDataType(expected: "float", actual: "ubyte")) { try array.idxTensor(of: Float.self) }
     }
 
     @Test func parsesBigEndianFloatsAndInts() throws {
         // 1.0 = 0x3F800000, -2.5 = 0xC0200000
         let floats = try IDX.parse(idxHeader(type: 0x0D, dims: [2]) + [0x3F, 0x80, 0, 0, 0xC0, 0x20, 0, 0])
-        #expect(try floats.float32Tensor().scalars == [1.0, -2.5])
+        #expect(try floats.idxTensor(of: Float.self).scalars == [1.0, -2.5])
         let ints = try IDX.parse(idxHeader(type: 0x0C, dims: [2]) + [0, 0, 1, 0, 0xFF, 0xFF, 0xFF, 0xFE])
         #expect(ints == .int32(Tensor<Int32>([256, -2])))
     }
@@ -49,12 +49,19 @@ import TernTensor
         }
     }
 
+    /// Every IDX element type reads, big-endian, into the tensor of its type.
+    @Test func readsEveryElementType() throws {
+        #expect(try IDX.parse(idxHeader(type: 0x09, dims: [2]) + [0xFF, 0x02]) == .int8(Tensor([-1, 2])))
+        #expect(try IDX.parse(idxHeader(type: 0x0B, dims: [1]) + [0xFF, 0xFE]) == .int16(Tensor([-2])))
+        #expect(try IDX.parse(idxHeader(type: 0x0E, dims: [1]) + [0x3F, 0xF8, 0, 0, 0, 0, 0, 0]) == .float64(Tensor([1.5])))
+    }
+
     @Test func namesUnsupportedTypeCodes() {
-        for code: UInt8 in [0x09, 0x0B, 0x0E, 0x01, 0xFF] {
+        for code: UInt8 in [0x01, 0x0A, 0xFF] {
             #expect(throws: IDXError.unsupportedDataType(code: code)) { try IDX.parse(idxHeader(type: code, dims: [1]) + [0]) }
         }
-        #expect("\(IDXError.unsupportedDataType(code: 0x0E))".contains("0x0E (double)"))
-        #expect("\(IDXError.unsupportedDataType(code: 0x42))".contains("0x42 (unknown)"))
+        let message = "\(IDXError.unsupportedDataType(code: 0x42))"
+        #expect(message.contains("0x42") && message.contains("0x0E double"), "\(message)")
     }
 
     @Test func rejectsTruncatedDataAndTrailingBytes() {
