@@ -48,11 +48,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -66,7 +66,11 @@ let package = Package(
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: engineSettings
         ),
-        .target(name: "TernNN", dependencies: ["TernTensor"], swiftSettings: engineSettings),
+        .target(
+            name: "TernNN",
+            dependencies: ["TernTensor", .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: engineSettings
+        ),
         .target(name: "TernData", dependencies: ["TernTensor", "CZlib"], swiftSettings: engineSettings),
         .target(
             name: "TernFormats",
@@ -93,16 +97,14 @@ let package = Package(
         .target(
             name: "TernRegistry",
             dependencies: [
-                "TernFormats",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "TernServing",
             dependencies: [
-                "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernTraining", "TernRegistry",
+                "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernRegistry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -111,7 +113,9 @@ let package = Package(
         .target(
             name: "TernServer",
             dependencies: [
-                "TernFormats", "TernONNX", "TernRegistry", "TernServing",
+                "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernRegistry", "TernServing",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -120,7 +124,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Resources/openapi.json")]
         ),
@@ -132,26 +135,55 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .target(name: "TernTesting", dependencies: ["TernTensor", "TernData", "TernFormats"]),
-        .testTarget(name: "TernTensorTests", dependencies: ["TernTensor", "TernTesting"]),
-        .testTarget(name: "TernNNTests", dependencies: ["TernNN", "TernTesting"]),
-        .testTarget(name: "TernDataTests", dependencies: ["TernData", "TernTesting"]),
-        .testTarget(name: "TernFormatsTests", dependencies: ["TernFormats", "TernTesting"]),
-        .testTarget(name: "TernTrainingTests", dependencies: ["TernTraining", "TernFormats", "TernTesting"]),
-        .testTarget(name: "TernONNXTests", dependencies: ["TernONNX", "TernFormats", "TernTraining", "TernTesting"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "TernTensorTests",
+            dependencies: ["TernTensor", "TernTesting", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .testTarget(name: "TernNNTests", dependencies: ["TernTensor", "TernNN", "TernTesting"]),
+        .testTarget(name: "TernDataTests", dependencies: ["TernTensor", "TernData", "TernTesting"]),
+        .testTarget(name: "TernFormatsTests", dependencies: ["TernTensor", "TernNN", "TernFormats", "TernTesting"]),
+        .testTarget(
+            name: "TernTrainingTests",
+            dependencies: ["TernTensor", "TernNN", "TernData", "TernFormats", "TernTraining", "TernTesting"]
+        ),
+        .testTarget(
+            name: "TernONNXTests",
+            dependencies: ["TernTensor", "TernNN", "TernData", "TernFormats", "TernTraining", "TernONNX", "TernTesting"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "TernCLITests",
             dependencies: ["TernFormats", "TernData", "TernTesting", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "TernRegistryTests", dependencies: ["TernRegistry", "TernTesting"]),
-        .testTarget(name: "TernServingTests", dependencies: ["TernServing", "TernONNX", "TernTesting"]),
+        .testTarget(name: "TernRegistryTests", dependencies: ["TernRegistry", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "TernServingTests",
+            dependencies: [
+                "TernTensor", "TernNN", "TernFormats", "TernONNX", "TernRegistry", "TernServing", "TernTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "TernServerTests",
             dependencies: [
-                "TernServer", "TernONNX", "TernTraining", "TernTesting",
+                "TernTensor", "TernData", "TernFormats", "TernONNX", "TernTraining", "TernRegistry", "TernServing", "TernServer",
+                "TernTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
     ]
