@@ -134,7 +134,7 @@ import TernTesting
         let chain = try Self.chain([6, 4, 2], activations: [.relu, .softmax])
         #expect(try chain.predict(Tensor<Float>(zeros: [0, 6])).shape == [0, 2])
         #expect(throws: TensorError.self) { try chain.predict(Tensor<Float>(zeros: [2, 5])) }
-        #expect(throws: TensorError.self) { try chain.predict(Tensor<UInt8>(zeros: [3])) }
+        #expect(throws: TensorError.self) { try chain.predict(Tensor<UInt8>(zeros: [3]), scale: 1) }
         #expect(throws: TensorError.self) { try DenseChain(layers: []) }
         let a = DenseChain.Layer(kernel: Tensor(zeros: [6, 4])), b = DenseChain.Layer(kernel: Tensor(zeros: [5, 2]))
         #expect(throws: TensorError.self) { try DenseChain(layers: [a, b]) }
