@@ -58,7 +58,13 @@ public struct TernModel: Sendable {
 
     /// Outputs (e.g. class probabilities) for raw uint8 inputs `(n, input.shape...)`.
     public func predict(_ raw: Tensor<UInt8>) throws -> Tensor<Float> {
-        try network.predict(pipeline.apply(conform(raw)))
+        // No preprocessing or one rescale: the network converts the bytes as it reads them.
+        switch spec.preprocessing.count {
+        case 0: return try network.predict(conform(raw), scale: 1)
+        case 1: if case let .rescale(scale, offset) = spec.preprocessing[0] { return try network.predict(conform(raw), scale: scale, offset: offset) }
+        default: break
+        }
+        return try network.predict(pipeline.apply(conform(raw)))
     }
 
     /// Outputs for raw float inputs `(n, input.shape...)`.

@@ -23,6 +23,8 @@ public struct Network: Sendable {
     /// largest input + output + scratch of any layer. A batch of `n` needs
     /// about `n` times this; servers bound requests by it.
     public let inferenceFloatsPerSample: Int
+    /// The fused dense-chain inference path, built on first use (see ``InferenceCache``).
+    let inference = InferenceCache()
 
     public var outputShape: Shape { specOutputShapes.last ?? inputShape }
 
@@ -110,6 +112,31 @@ public struct Network: Sendable {
     /// - Throws: ``TensorError/shapeMismatch(op:expected:actual:)`` when the
     ///   input's per-sample shape is not ``inputShape``.
     public func predict(_ input: Tensor<Float>) throws -> Tensor<Float> {
+        guard input.rank == inputShape.rank + 1, input.shape.droppingFirst == inputShape else {
+            throw TensorError.shapeMismatch(op: "predict", expected: inputShape.batched(input.rank > 0 ? input.shape[0] : 0), actual: input.shape)
+        }
+        if let chain = inference.chain(for: self) { return try chain.predict(input) }
+        return try forward(input, upTo: layers.count)
+    }
+
+    /// Runs the network on byte inputs `(n, inputShape...)`, each converted
+    /// as `Float(byte) · scale + offset` (a uint8 input followed by a
+    /// rescale): the same outputs as ``predict(_:)-(Tensor<Float>)`` on
+    /// `Tensor<Float>(input, scale: scale, offset: offset)`. A dense network
+    /// converts the bytes as it reads them instead of making a float copy.
+    /// - Throws: ``TensorError/shapeMismatch(op:expected:actual:)`` when the
+    ///   input's per-sample shape is not ``inputShape``.
+    public func predict(_ input: Tensor<UInt8>, scale: Float, offset: Float = 0) throws -> Tensor<Float> {
+        guard input.rank == inputShape.rank + 1, input.shape.droppingFirst == inputShape else {
+            throw TensorError.shapeMismatch(op: "predict", expected: inputShape.batched(input.rank > 0 ? input.shape[0] : 0), actual: input.shape)
+        }
+        if let chain = inference.chain(for: self) { return try chain.predict(input, scale: scale, offset: offset) }
+        return try forward(Tensor<Float>(input, scale: scale, offset: offset), upTo: layers.count)
+    }
+
+    /// The layer-by-layer inference pass, without the fused dense chain: the
+    /// reference the fast path is tested against.
+    public func predictLayerByLayer(_ input: Tensor<Float>) throws -> Tensor<Float> {
         guard input.rank == inputShape.rank + 1, input.shape.droppingFirst == inputShape else {
             throw TensorError.shapeMismatch(op: "predict", expected: inputShape.batched(input.rank > 0 ? input.shape[0] : 0), actual: input.shape)
         }

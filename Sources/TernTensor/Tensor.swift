@@ -152,4 +152,15 @@ extension Tensor where Scalar == Float {
             }
         }
     }
+
+    /// Converts bytes to floats as `Float(byte) · scale + offset` (rounded
+    /// after the product and after the sum, no fused multiply-add).
+    public init(_ bytes: Tensor<UInt8>, scale: Float, offset: Float) {
+        self.init(uninitialized: bytes.shape)
+        withUnsafeMutableBufferPointer { dst in
+            bytes.withUnsafeBufferPointer { src in
+                for i in 0..<src.count { dst[i] = Float(src[i]) * scale + offset }
+            }
+        }
+    }
 }
