@@ -147,7 +147,8 @@ struct PaddedDense: Sendable {
             guard let yb = y.baseAddress else { return }
             if let bias {
                 bias.withUnsafeBufferPointer { b in
-                    for row in 0..<rows { (yb + row * width).update(from: b.baseAddress!, count: width) }
+                    guard let bb = b.baseAddress else { return }
+                    for row in 0..<rows { (yb + row * width).update(from: bb, count: width) }
                 }
             }
             x.withUnsafeBufferPointer { a in

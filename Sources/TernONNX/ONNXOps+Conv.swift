@@ -137,7 +137,8 @@ extension ONNXOps {
         x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
                 out.withUnsafeMutableBufferPointer { yp in
-                    let xb = xp.baseAddress!, wb = wp.baseAddress!, yb = yp.baseAddress!
+                    // Tensor storage always has an address (it allocates at least one element).
+                    guard let xb = xp.baseAddress, let wb = wp.baseAddress, let yb = yp.baseAddress else { return }
                     // Bias (or zero) first; the products accumulate onto it.
                     for b in 0..<batch {
                         for m in 0..<outChannels {
@@ -145,7 +146,7 @@ extension ONNXOps {
                         }
                     }
                     cols.withUnsafeMutableBufferPointer { cp in
-                        let cb = cp.baseAddress!
+                        guard let cb = cp.baseAddress else { return }
                         for b in 0..<batch {
                             for g in 0..<group {
                                 let image = xb + (b * channels + g * groupChannels) * height * width

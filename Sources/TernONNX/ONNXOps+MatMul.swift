@@ -141,8 +141,8 @@ extension ONNXOps {
                     // A bias row: one copy per output row.
                     for row in 0..<(dst.count / n) { (d + row * n).update(from: s, count: n) }
                 } else {
-                    let sources = broadcastSources(cShape, to: shape)!
-                    for i in dst.indices { dst[i] = src[sources[i]] }
+                    let sources = broadcastSources(cShape, to: shape)
+                    for i in dst.indices { dst[i] = src[sources?[i] ?? i] }
                 }
             }
         }
