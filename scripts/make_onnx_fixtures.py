@@ -2,15 +2,22 @@
 """Writes the ONNX test fixtures of Tests/TernONNXTests/Fixtures/onnx/, or
 checks a model against expected outputs.
 
-Needs onnx, onnxruntime and numpy (no torch), in a virtual environment outside
-the repository:
+Needs onnx, onnxruntime and numpy (and, for `--only torch`, torch and
+onnxconverter-common), in a virtual environment outside the repository; see
+scripts/README.md:
 
-    python3 -m venv /work/venv-onnx
-    /work/venv-onnx/bin/pip install onnx onnxruntime numpy
+    python3 -m venv ~/.cache/tern/venvs/onnx-fixtures
+    ~/.cache/tern/venvs/onnx-fixtures/bin/pip install onnx onnxruntime numpy
 
-Write the fixtures (run once by a developer; the outputs are committed):
+Write the fixtures (run once by a developer; the outputs are committed), all
+groups or some (ops, more-ops, mnist, torch):
 
-    /work/venv-onnx/bin/python scripts/make_onnx_fixtures.py [--out DIR] [--mnist DIR]
+    python make_onnx_fixtures.py [--out DIR] [--mnist DIR] [--only GROUP ...]
+
+Make the goldens of Tern's own exports (Fixtures/onnx-export) from the files
+the Swift test writes with TERN_ONNX_EXPORT_DIR set:
+
+    python make_onnx_fixtures.py --golden EXPORT_DIR
 
 Check a model (e.g. one that Tern exported) with onnx.checker (full check)
 and onnxruntime on the given inputs against the given outputs, 1e-5 absolute
@@ -22,7 +29,7 @@ Each model `<name>.onnx` gets a sidecar `<name>.json`:
     {"inputs":  {"<name>": {"datatype": "FLOAT", "shape": [...], "data": [flat list]}},
      "outputs": {"<name>": {"datatype": "...",   "shape": [...], "data": [flat list]}}}
 with onnxruntime's outputs on fixed seeded inputs. Datatypes are ONNX names
-(FLOAT, DOUBLE, INT64, INT32, UINT8, BOOL); floats are written with repr so
+(FLOAT, FLOAT16, DOUBLE, INT64, INT32, UINT8, BOOL); floats are written with repr so
 that they read back exactly; INT64 as integers; BOOL as true/false. The
 inputs/outputs files of --check may be such sidecars (their "inputs" or
 "outputs" part is used) or bare {"<name>": {...}} maps.
@@ -43,12 +50,14 @@ from onnx import TensorProto, helper, numpy_helper
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUT = os.path.join(ROOT, "Tests", "TernONNXTests", "Fixtures", "onnx")
+GOLDEN_OUT = os.path.join(ROOT, "Tests", "TernONNXTests", "Fixtures", "onnx-export")
 
 F = TensorProto.FLOAT
 I64 = TensorProto.INT64
 B = TensorProto.BOOL
 
 NAMES = {
+    np.dtype(np.float16): "FLOAT16",
     np.dtype(np.float32): "FLOAT",
     np.dtype(np.float64): "DOUBLE",
     np.dtype(np.int64): "INT64",
@@ -70,7 +79,7 @@ def tensor_json(array):
     if name is None:
         raise SystemExit(f"unsupported dtype {array.dtype} for the JSON form")
     flat = array.reshape(-1)
-    if name in ("FLOAT", "DOUBLE"):
+    if name in ("FLOAT", "DOUBLE", "FLOAT16"):
         if not np.all(np.isfinite(flat)):
             raise SystemExit("non-finite value in a fixture")
         data = [float(x) for x in flat]
@@ -149,6 +158,21 @@ class Writer:
             "outputs": {k: tensor_json(v) for k, v in results.items()},
         }, os.path.join(self.out, name + ".json"))
         self.written.append(name)
+        return results
+
+    def exported(self, name, data, feeds):
+        """Writes a model built elsewhere (a PyTorch export) with onnxruntime's
+        outputs on `feeds`."""
+        onnx.checker.check_model(onnx.load_from_string(data), full_check=True)
+        results = run_ort(data, feeds)
+        with open(os.path.join(self.out, name + ".onnx"), "wb") as f:
+            f.write(data)
+        dump_json({
+            "inputs": {k: tensor_json(v) for k, v in feeds.items()},
+            "outputs": {k: tensor_json(v) for k, v in results.items()},
+        }, os.path.join(self.out, name + ".json"))
+        self.written.append(name)
+        print(f"{name}: {len(data) / 1e6:.2f} MB, operators {sorted(set(n.op_type for n in onnx.load_from_string(data).graph.node))}")
         return results
 
 
@@ -615,18 +639,60 @@ def check(model_path, inputs_path, outputs_path):
     return 0
 
 
+# Groups of fixtures: the operator models, the later operator models
+# (onnx_more_ops.py), the MNIST models, and the PyTorch exports
+# (onnx_torch_fixtures.py, which needs torch).
+GROUPS = ["ops", "more-ops", "mnist", "torch"]
+
+
+def golden(export_dir, out):
+    """Tern's exports (written by the Swift test with TERN_ONNX_EXPORT_DIR)
+    become goldens: each `<name>.onnx` passes onnx.checker and is copied to
+    `out` with `<name>.json` holding its inputs and onnxruntime's outputs."""
+    os.makedirs(out, exist_ok=True)
+    names = sorted(f[:-5] for f in os.listdir(export_dir) if f.endswith(".onnx"))
+    if not names:
+        raise SystemExit(f"no .onnx files in {export_dir}")
+    for name in names:
+        with open(os.path.join(export_dir, name + ".onnx"), "rb") as f:
+            data = f.read()
+        onnx.checker.check_model(onnx.load_from_string(data), full_check=True)
+        feeds = load_side(os.path.join(export_dir, name + ".json"), "inputs")
+        results = run_ort(data, feeds)
+        with open(os.path.join(out, name + ".onnx"), "wb") as f:
+            f.write(data)
+        dump_json({"inputs": {k: tensor_json(v) for k, v in feeds.items()},
+                   "outputs": {k: tensor_json(v) for k, v in results.items()}}, os.path.join(out, name + ".json"))
+        print(f"golden {name}: checker passed, outputs {sorted(results)}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", nargs=3, metavar=("MODEL", "INPUTS", "OUTPUTS"))
     parser.add_argument("--out", default=DEFAULT_OUT)
     parser.add_argument("--mnist", default=None, help="folder with t10k-*-ubyte.gz")
+    parser.add_argument("--only", nargs="+", choices=GROUPS, default=GROUPS,
+                        help="write only these groups of fixtures (default: all)")
+    parser.add_argument("--golden", metavar="EXPORT_DIR",
+                        help="make the export goldens from Tern's exports in EXPORT_DIR (into --out, default Fixtures/onnx-export)")
     args = parser.parse_args()
     if args.check:
         sys.exit(check(*args.check))
+    if args.golden:
+        golden(args.golden, args.out if args.out != DEFAULT_OUT else GOLDEN_OUT)
+        return
     os.makedirs(args.out, exist_ok=True)
     w = Writer(args.out)
-    ops(w)
-    mnist_models(w, find_mnist(args.mnist))
+    if "ops" in args.only:
+        ops(w)
+    if "more-ops" in args.only:
+        from onnx_more_ops import more_ops
+        more_ops(w)
+    if "mnist" in args.only:
+        mnist_models(w, find_mnist(args.mnist))
+    if "torch" in args.only:
+        from onnx_torch_fixtures import torch_models
+        torch_models(w)
     total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
     print(f"wrote {len(w.written)} models to {args.out} ({total / 1e6:.2f} MB)")
 

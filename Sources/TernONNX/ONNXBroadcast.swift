@@ -90,30 +90,15 @@ func broadcastMap<A, B, R>(
     }
 }
 
-/// ``broadcastMap(_:_:_:_:outShape:into:_:)`` on arrays.
+/// ``broadcastMap(_:_:_:_:outShape:into:_:)`` on tensors: `f` applied
+/// elementwise over the broadcast of the two operands.
 @inline(__always)
-func broadcastArrays<A, B, R>(
-    _ a: [A], _ aShape: [Int], _ b: [B], _ bShape: [Int], _ f: (A, B) -> R
-) throws -> (shape: [Int], scalars: [R]) {
-    let shape = try broadcastShape([aShape, bShape])
-    let count = shape.reduce(1, *)
-    let scalars = [R](unsafeUninitializedCapacity: count) { out, initialized in
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                if let base = out.baseAddress { broadcastMap(pa, aShape, pb, bShape, outShape: shape, into: base, f) }
-            }
-        }
-        initialized = count
-    }
-    return (shape, scalars)
-}
-
-/// ``broadcastMap(_:_:_:_:outShape:into:_:)`` on FLOAT tensors.
-@inline(__always)
-func broadcastTensors(_ a: Tensor<Float>, _ b: Tensor<Float>, _ f: (Float, Float) -> Float) throws -> Tensor<Float> {
+func broadcastTensors<A: TensorScalar, B: TensorScalar, R: TensorScalar>(
+    _ a: Tensor<A>, _ b: Tensor<B>, _ f: (A, B) -> R
+) throws -> Tensor<R> {
     let aShape = a.shape.dimensions, bShape = b.shape.dimensions
     let shape = try broadcastShape([aShape, bShape])
-    var out = Tensor<Float>(uninitialized: Shape(shape))
+    var out = Tensor<R>(uninitialized: Shape(shape))
     a.withUnsafeBufferPointer { pa in
         b.withUnsafeBufferPointer { pb in
             out.withUnsafeMutableBufferPointer { po in

@@ -22,6 +22,14 @@ public final class ONNXExecutor: Sendable {
     /// The graph as given.
     public let graph: ONNXGraph
 
+    /// The operators the executor runs, by ONNX name, sorted.
+    public static var supportedOperators: [String] { ONNXOps.registry.keys.sorted() }
+
+    /// Most values one run holds at once: fed inputs plus computed values
+    /// not yet freed, counted at the step that holds the most (its inputs
+    /// are still held while its outputs are made). Constants are not counted.
+    public let peakLiveValues: Int
+
     /// One node to run: its kernel and where its values live. A class, so
     /// the run loop reads its fields in place instead of copying (and
     /// retaining) every field of a struct per step.
@@ -53,7 +61,7 @@ public final class ONNXExecutor: Sendable {
 
     let steps: [Step]
     /// Initial slot contents: constants filled in, the rest nil.
-    let template: [ONNXValue?]
+    let template: [AnyTensor?]
     /// Slots below this hold constants (read from ``template``, never copied per run).
     let constantSlots: Int
     /// Graph inputs the caller feeds, with their slots.
@@ -81,9 +89,9 @@ public final class ONNXExecutor: Sendable {
         }
         let order = try Self.topologicalOrder(graph)
 
-        var constants: [String: ONNXValue] = [:]
+        var constants: [String: AnyTensor] = [:]
         for (name, data) in graph.initializers {
-            do { constants[name] = try ONNXValue(data) } catch let e as ONNXKernelError {
+            do { constants[name] = try AnyTensor(data) } catch let e as ONNXKernelError {
                 throw ONNXRuntimeError.invalidNode(op: "initializer", node: name, reason: e.reason)
             }
         }
@@ -97,7 +105,7 @@ public final class ONNXExecutor: Sendable {
             let kernel = try compilers[index](context)
             let inputsConstant = node.inputs.allSatisfy { $0.isEmpty || constants[$0] != nil }
             if inputsConstant {
-                var values: [ONNXValue?] = node.inputs.map { $0.isEmpty ? nil : constants[$0] }
+                var values: [AnyTensor?] = node.inputs.map { $0.isEmpty ? nil : constants[$0] }
                 let outputs = try Self.execute(kernel, &values, name: node.name, op: node.opType)
                 for (name, value) in zip(node.outputs, outputs) where !name.isEmpty { constants[name] = value }
             } else {
@@ -110,7 +118,7 @@ public final class ONNXExecutor: Sendable {
 
         // Assign slots: constants, fed inputs, then node outputs.
         var slots: [String: Int] = [:]
-        var template: [ONNXValue?] = []
+        var template: [AnyTensor?] = []
         func slot(_ name: String) -> Int {
             if let s = slots[name] { return s }
             slots[name] = template.count
@@ -126,10 +134,10 @@ public final class ONNXExecutor: Sendable {
             let outputs = node.outputs.map { $0.isEmpty ? nil : slot($0) }
             stepSlots.append((inputs, outputs))
         }
-        for output in graph.outputs where slots[output.name] == nil {
-            throw ONNXRuntimeError.undefinedOutput(name: output.name)
+        self.results = try graph.outputs.map { output in
+            guard let slot = slots[output.name] else { throw ONNXRuntimeError.undefinedOutput(name: output.name) }
+            return (output.name, slot)
         }
-        self.results = graph.outputs.map { ($0.name, slots[$0.name]!) }
 
         // Free each non-constant, non-output slot after its last reader.
         let kept = Set(results.map(\.slot))
@@ -150,6 +158,13 @@ public final class ONNXExecutor: Sendable {
         }
         self.template = template
         self.constantSlots = constantSlots
+        var live = feeds.count, peak = feeds.count
+        for step in steps {
+            let made = step.outputs.compactMap { $0 }.count
+            peak = max(peak, live + made)
+            live += made - step.release.count
+        }
+        self.peakLiveValues = peak
     }
 
     /// Runs the graph on `inputs` (one value per declared graph input) and
@@ -159,8 +174,8 @@ public final class ONNXExecutor: Sendable {
     ///   ``ONNXRuntimeError/inputMismatch(name:reason:)`` for a value of the
     ///   wrong element type, rank or fixed dimension, and
     ///   ``ONNXRuntimeError/executionFailed(op:node:reason:)`` when a node fails.
-    public func run(_ inputs: [String: ONNXValue]) throws -> [String: ONNXValue] {
-        var ordered: [ONNXValue] = []
+    public func run(_ inputs: [String: AnyTensor]) throws -> [String: AnyTensor] {
+        var ordered: [AnyTensor] = []
         ordered.reserveCapacity(feeds.count)
         for feed in feeds {
             guard let value = inputs[feed.name] else { throw ONNXRuntimeError.missingInput(name: feed.name) }
@@ -173,7 +188,7 @@ public final class ONNXExecutor: Sendable {
             }
         }
         let values = try run(ordered: ordered)
-        var out = [String: ONNXValue](minimumCapacity: results.count)
+        var out = [String: AnyTensor](minimumCapacity: results.count)
         for (index, result) in results.enumerated() { out[result.name] = values[index] }
         return out
     }
@@ -183,9 +198,9 @@ public final class ONNXExecutor: Sendable {
     /// (no dictionaries: the serving path's form).
     /// - Throws: as ``run(_:)``; ``ONNXRuntimeError/missingInput(name:)``
     ///   when fewer values than inputs are given.
-    public func run(ordered inputs: [ONNXValue]) throws -> [ONNXValue] {
+    public func run(ordered inputs: [AnyTensor]) throws -> [AnyTensor] {
         // Constants stay in `template`; each run holds only what it computes.
-        var values = [ONNXValue?](repeating: nil, count: template.count)
+        var values = [AnyTensor?](repeating: nil, count: template.count)
         let constantSlots = self.constantSlots
         for (index, feed) in feeds.enumerated() {
             guard index < inputs.count else { throw ONNXRuntimeError.missingInput(name: feed.name) }
@@ -193,7 +208,7 @@ public final class ONNXExecutor: Sendable {
             if !feed.accepts(value) { try Self.check(value, against: feed.info) }
             values[feed.slot] = value
         }
-        var args: [ONNXValue?] = []
+        var args: [AnyTensor?] = []
         args.reserveCapacity(8)
         for step in steps {
             args.removeAll(keepingCapacity: true)
@@ -214,7 +229,7 @@ public final class ONNXExecutor: Sendable {
                 if outputs.count < step.outputs.count, let slot = step.outputs[outputs.count] { values[slot] = value }
             }
         }
-        var out: [ONNXValue] = []
+        var out: [AnyTensor] = []
         out.reserveCapacity(results.count)
         for (name, slot) in results {
             guard let value = slot < constantSlots ? template[slot] : values[slot] else {
@@ -251,9 +266,15 @@ public final class ONNXExecutor: Sendable {
             let inner = entry.kernel
             result.append((fused, { args in
                 var results = try inner(&args)
-                guard case var .float(t)? = results.popLast() else { throw ONNXKernelError("Relu input must be FLOAT") }
-                t.withUnsafeMutableBufferPointer { ActivationKernels.relu($0) }
-                results.append(.float(t))
+                switch results.popLast() {
+                case var .float32(t)?:
+                    t.withUnsafeMutableBufferPointer { ActivationKernels.relu($0) }
+                    results.append(.float32(t))
+                case let .float16(t)?:
+                    results.append(.float16(t.map { Swift.max($0, 0) }))
+                case let other:
+                    throw ONNXKernelError("Relu input must be FLOAT or FLOAT16, got \(other?.dtype.onnxName ?? "nothing")")
+                }
                 return results
             }))
         }
@@ -261,7 +282,7 @@ public final class ONNXExecutor: Sendable {
     }
 
     /// Runs one kernel, turning its failures into errors that name the node.
-    static func execute(_ kernel: ONNXKernel, _ args: inout [ONNXValue?], name: String, op: String) throws -> [ONNXValue] {
+    static func execute(_ kernel: ONNXKernel, _ args: inout [AnyTensor?], name: String, op: String) throws -> [AnyTensor] {
         do {
             return try kernel(&args)
         } catch let e as ONNXKernelError {
@@ -289,10 +310,10 @@ public final class ONNXExecutor: Sendable {
         /// Whether `value` matches the declaration (the detailed check
         /// explains a mismatch).
         @inline(__always)
-        func accepts(_ value: ONNXValue) -> Bool {
-            guard value.dataType == info.dataType else { return false }
+        func accepts(_ value: AnyTensor) -> Bool {
+            guard value.dtype == info.dtype else { return false }
             guard let dims else { return true }
-            let shape = value.shape
+            let shape = value.dims
             guard shape.count == dims.count else { return false }
             for i in 0..<dims.count where dims[i] >= 0 && dims[i] != shape[i] { return false }
             return true
@@ -300,13 +321,13 @@ public final class ONNXExecutor: Sendable {
     }
 
     /// Checks a fed value's element type, rank and fixed dimensions.
-    static func check(_ value: ONNXValue, against info: ONNXValueInfo) throws {
-        guard value.dataType == info.dataType else {
+    static func check(_ value: AnyTensor, against info: ONNXValueInfo) throws {
+        guard value.dtype == info.dtype else {
             throw ONNXRuntimeError.inputMismatch(
-                name: info.name, reason: "expected element type \(info.dataType.name), got \(value.dataType.name)")
+                name: info.name, reason: "expected element type \(info.dtype.onnxName), got \(value.dtype.onnxName)")
         }
         guard let declared = info.shape else { return }
-        let shape = value.shape
+        let shape = value.dims
         guard shape.count == declared.count else {
             throw ONNXRuntimeError.inputMismatch(
                 name: info.name, reason: "expected rank \(declared.count), got shape \(shape)")
@@ -354,8 +375,7 @@ public final class ONNXExecutor: Sendable {
         var ready = (0..<graph.nodes.count).filter { pending[$0] == 0 }
         var order: [Int] = []
         order.reserveCapacity(graph.nodes.count)
-        while !ready.isEmpty {
-            let pick = ready.indices.min(by: { ready[$0] < ready[$1] })!
+        while let pick = ready.indices.min(by: { ready[$0] < ready[$1] }) {
             let i = ready.remove(at: pick)
             order.append(i)
             for s in successors[i] {
@@ -366,10 +386,10 @@ public final class ONNXExecutor: Sendable {
         if order.count < graph.nodes.count {
             // Walk back through unscheduled predecessors until a node repeats:
             // that node lies on a cycle.
-            var current = (0..<graph.nodes.count).first { pending[$0] > 0 }!
+            guard var current = (0..<graph.nodes.count).first(where: { pending[$0] > 0 }) else { return order }
             var seen: Set<Int> = []
-            while seen.insert(current).inserted {
-                current = predecessors[current].first { pending[$0] > 0 }!
+            while seen.insert(current).inserted, let previous = predecessors[current].first(where: { pending[$0] > 0 }) {
+                current = previous
             }
             throw ONNXRuntimeError.cycle(node: graph.nodes[current].name)
         }

@@ -43,10 +43,10 @@ extension TernModel {
         let sample = spec.input.shape.dimensions
         var input = ONNXProto_ValueInfoProto()
         input.name = "input"
-        input.type = ONNXExportBuilder.tensorType(spec.input.dtype == .uint8 ? .uint8 : .float, dims: [nil] + sample.map { $0 })
+        input.type = ONNXExportBuilder.tensorType(spec.input.dtype == .uint8 ? .uint8 : .float32, dims: [nil] + sample.map { $0 })
         var x = "input"
         if spec.input.dtype == .uint8 {
-            x = b.node("Cast", "preprocessing/Cast", [x], attributes: [ONNXExportBuilder.int("to", Int64(ONNXDataType.float.rawValue))])
+            x = b.node("Cast", "preprocessing/Cast", [x], attributes: [ONNXExportBuilder.int("to", Int64(DType.float32.onnxCode))])
         }
         for (i, step) in spec.preprocessing.enumerated() {
             switch step {
@@ -156,7 +156,7 @@ extension TernModel {
 
         var outputInfo = ONNXProto_ValueInfoProto()
         outputInfo.name = "output"
-        outputInfo.type = ONNXExportBuilder.tensorType(.float, dims: [nil] + shape.map { $0 })
+        outputInfo.type = ONNXExportBuilder.tensorType(.float32, dims: [nil] + shape.map { $0 })
 
         var graph = ONNXProto_GraphProto()
         graph.name = spec.name
@@ -226,7 +226,7 @@ struct ONNXExportBuilder {
     mutating func initializer(_ name: String, floats: [Float], dims: [Int]) -> String {
         var t = ONNXProto_TensorProto()
         t.name = name
-        t.dataType = ONNXDataType.float.rawValue
+        t.dataType = DType.float32.onnxCode
         t.dims = dims.map { Int64($0) }
         t.rawData = Data(littleEndianBytes(floats.map(\.bitPattern)))
         initializers.append(t)
@@ -272,9 +272,9 @@ struct ONNXExportBuilder {
         return [before[0], before[1], after[0], after[1]]
     }
 
-    static func tensorType(_ type: ONNXDataType, dims: [Int?]) -> ONNXProto_TypeProto {
+    static func tensorType(_ type: DType, dims: [Int?]) -> ONNXProto_TypeProto {
         var tensor = ONNXProto_TypeProto.Tensor()
-        tensor.elemType = type.rawValue
+        tensor.elemType = type.onnxCode
         var shape = ONNXProto_TensorShapeProto()
         shape.dim = dims.map { d in
             var dim = ONNXProto_TensorShapeProto.Dimension()

@@ -16,7 +16,7 @@ import TernTensor
 extension ONNXExecutor {
     typealias PreparedStep = (node: ONNXNode, kernel: ONNXKernel)
 
-    static func fusing(_ prepared: [PreparedStep], constants: [String: ONNXValue], graphOutputs: Set<String>) -> [PreparedStep] {
+    static func fusing(_ prepared: [PreparedStep], constants: [String: AnyTensor], graphOutputs: Set<String>) -> [PreparedStep] {
         var readers: [String: Int] = [:]
         for (node, _) in prepared { for name in node.inputs where !name.isEmpty { readers[name, default: 0] += 1 } }
         /// The single later step reading `value`, when fusing through it is safe.
@@ -28,7 +28,7 @@ extension ONNXExecutor {
         func constantOperand(_ node: ONNXNode, other value: String) -> Tensor<Float>? {
             guard node.inputs.count == 2 else { return nil }
             let other = node.inputs[0] == value ? node.inputs[1] : node.inputs[1] == value ? node.inputs[0] : nil
-            guard let other, case let .float(t)? = constants[other] else { return nil }
+            guard let other, case let .float32(t)? = constants[other] else { return nil }
             return t
         }
 
@@ -37,7 +37,7 @@ extension ONNXExecutor {
         for (i, entry) in prepared.enumerated() where !absorbed.contains(i) {
             let node = entry.node
             if node.opType == "MatMul", node.inputs.count == 2, let product = node.outputs.first,
-               case let .float(weights)? = constants[node.inputs[1]], weights.rank == 2,
+               case let .float32(weights)? = constants[node.inputs[1]], weights.rank == 2,
                let j = soleReader(of: product, after: i), prepared[j].node.opType == "Add",
                let bias = constantOperand(prepared[j].node, other: product),
                bias.count == weights.shape[1], bias.rank >= 1, bias.shape[bias.rank - 1] == bias.count, bias.rank <= 2 {
@@ -47,7 +47,7 @@ extension ONNXExecutor {
                 result.append((fused, matmulAddBias(weights: weights, bias: bias)))
                 continue
             }
-            if node.opType == "Cast", let cast = node.outputs.first, case .int(Int64(ONNXDataType.float.rawValue))? = node.attributes["to"],
+            if node.opType == "Cast", let cast = node.outputs.first, case .int(Int64(DType.float32.onnxCode))? = node.attributes["to"],
                let j = soleReader(of: cast, after: i), prepared[j].node.opType == "Mul",
                let scale = constantOperand(prepared[j].node, other: cast), scale.rank == 0 {
                 var last = j
@@ -80,7 +80,9 @@ extension ONNXExecutor {
             guard x.rank >= 1, x.shape[x.rank - 1] == k else {
                 throw ONNXKernelError("shapes \(x.shape) and \([k, dense.n]) do not multiply")
             }
-            return [.float(dense.apply(x, rows: x.count / k, outShape: Array(x.shape.dimensions.dropLast()) + [dense.n]))]
+            let outShape = Array(x.shape.dimensions.dropLast()) + [dense.n]
+            _ = try ONNXLimits.elementCount(outShape)
+            return [.float32(dense.apply(x, rows: x.count / k, outShape: outShape))]
         }
     }
 
@@ -93,17 +95,12 @@ extension ONNXExecutor {
             inputs[0] = nil
             var out: Tensor<Float>
             if case let .uint8(x) = value {
-                out = Tensor<Float>(uninitialized: Shape(x.shape))
-                out.withUnsafeMutableBufferPointer { dst in
-                    x.scalars.withUnsafeBufferPointer { src in
-                        for i in 0..<min(src.count, dst.count) { dst[i] = Float(src[i]) * scale + offset }
-                    }
-                }
+                out = x.map { Float($0) * scale + offset }
             } else {
-                out = ONNXOps.convert(value, to: .float).floatTensor!
+                out = try ONNXOps.convert(value, to: .float32).requireFloat("input")
                 out.withUnsafeMutableBufferPointer { x in for i in x.indices { x[i] = x[i] * scale + offset } }
             }
-            return [.float(out)]
+            return [.float32(out)]
         }
     }
 }
@@ -150,7 +147,8 @@ struct PaddedDense: Sendable {
             guard let yb = y.baseAddress else { return }
             if let bias {
                 bias.withUnsafeBufferPointer { b in
-                    for row in 0..<rows { (yb + row * width).update(from: b.baseAddress!, count: width) }
+                    guard let bb = b.baseAddress else { return }
+                    for row in 0..<rows { (yb + row * width).update(from: bb, count: width) }
                 }
             }
             x.withUnsafeBufferPointer { a in

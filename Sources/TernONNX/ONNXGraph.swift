@@ -1,54 +1,10 @@
 /// The in-memory form of an ONNX model, independent of protobuf: what the
 /// loader (`ONNXModelFile`) produces from a `.onnx` file after validating it,
 /// and what the executor (`ONNXExecutor`) runs. Names follow the ONNX spec
-/// (onnx/onnx.proto); only the parts Tern uses are kept.
+/// (onnx/onnx.proto); only the parts Tern uses are kept. Element types are
+/// Tern's ``DType`` (the loader maps ONNX's numbers, `ONNXDataTypes.swift`).
 
-/// ONNX's `TensorProto.DataType` numbers (facts from the spec).
-public enum ONNXDataType: Int32, Sendable, Equatable, CaseIterable {
-    case float = 1
-    case uint8 = 2
-    case int8 = 3
-    case uint16 = 4
-    case int16 = 5
-    case int32 = 6
-    case int64 = 7
-    case string = 8
-    case bool = 9
-    case float16 = 10
-    case double = 11
-    case uint32 = 12
-    case uint64 = 13
-
-    /// Bytes per element in raw little-endian form (nil for string).
-    public var byteSize: Int? {
-        switch self {
-        case .float, .int32, .uint32: return 4
-        case .uint8, .int8, .bool: return 1
-        case .uint16, .int16, .float16: return 2
-        case .int64, .double, .uint64: return 8
-        case .string: return nil
-        }
-    }
-
-    /// The spec's upper-case name ("FLOAT", "INT64", ...).
-    public var name: String {
-        switch self {
-        case .float: return "FLOAT"
-        case .uint8: return "UINT8"
-        case .int8: return "INT8"
-        case .uint16: return "UINT16"
-        case .int16: return "INT16"
-        case .int32: return "INT32"
-        case .int64: return "INT64"
-        case .string: return "STRING"
-        case .bool: return "BOOL"
-        case .float16: return "FLOAT16"
-        case .double: return "DOUBLE"
-        case .uint32: return "UINT32"
-        case .uint64: return "UINT64"
-        }
-    }
-}
+import TernTensor
 
 /// A constant tensor from the file (an initializer or a tensor attribute),
 /// normalised by the loader: whatever field the file used (`raw_data`,
@@ -57,14 +13,15 @@ public enum ONNXDataType: Int32, Sendable, Equatable, CaseIterable {
 /// BOOL is one byte per element (0 or 1).
 public struct ONNXTensorData: Sendable, Equatable {
     public var name: String
-    public var dataType: ONNXDataType
+    /// The element type (never ``DType/string``: the loader refuses STRING tensors).
+    public var dtype: DType
     /// The dimensions (rank 0 is a scalar, one element).
     public var shape: [Int]
     public var bytes: [UInt8]
 
-    public init(name: String, dataType: ONNXDataType, shape: [Int], bytes: [UInt8]) {
+    public init(name: String, dtype: DType, shape: [Int], bytes: [UInt8]) {
         self.name = name
-        self.dataType = dataType
+        self.dtype = dtype
         self.shape = shape
         self.bytes = bytes
     }
@@ -120,12 +77,12 @@ public enum ONNXDimension: Sendable, Equatable {
 /// not declare one.
 public struct ONNXValueInfo: Sendable, Equatable {
     public var name: String
-    public var dataType: ONNXDataType
+    public var dtype: DType
     public var shape: [ONNXDimension]?
 
-    public init(name: String, dataType: ONNXDataType, shape: [ONNXDimension]?) {
+    public init(name: String, dtype: DType, shape: [ONNXDimension]?) {
         self.name = name
-        self.dataType = dataType
+        self.dtype = dtype
         self.shape = shape
     }
 

@@ -9,8 +9,8 @@ public struct ONNXModel: Sendable {
     public let executor: ONNXExecutor
     public var graph: ONNXGraph { executor.graph }
     /// The inputs a caller feeds, in graph order.
-    public let inputs: [ONNXValueInfo]
-    public let outputs: [ONNXValueInfo]
+    public let inputInfos: [ONNXValueInfo]
+    public let outputInfos: [ONNXValueInfo]
 
     /// Parses and validates a `.onnx` file.
     /// - Throws: ``ONNXError`` for a malformed or unsafe file,
@@ -21,8 +21,8 @@ public struct ONNXModel: Sendable {
 
     public init(graph: ONNXGraph) throws {
         executor = try ONNXExecutor(graph: graph)
-        inputs = graph.inputs
-        outputs = graph.outputs
+        inputInfos = graph.inputs.filter { graph.initializers[$0.name] == nil }
+        outputInfos = graph.outputs
     }
 
     /// Whether `bytes` should be read as ONNX rather than as a Tern
@@ -38,55 +38,55 @@ public struct ONNXModel: Sendable {
     public var parameterBytes: Int { graph.initializers.values.reduce(0) { $0 + $1.bytes.count } }
 
     /// Runs the graph on named inputs and answers every graph output.
-    public func run(_ inputs: [String: ONNXValue]) throws -> [String: ONNXValue] {
+    public func run(_ inputs: [String: AnyTensor]) throws -> [String: AnyTensor] {
         try executor.run(inputs)
     }
 
-    /// Runs the graph on one value per input in ``inputs`` order; answers
-    /// the outputs in ``outputs`` order.
-    public func run(ordered inputs: [ONNXValue]) throws -> [ONNXValue] {
+    /// Runs the graph on one value per input in ``inputInfos`` order;
+    /// answers the outputs in ``outputInfos`` order.
+    public func run(ordered inputs: [AnyTensor]) throws -> [AnyTensor] {
         try executor.run(ordered: inputs)
     }
 
     /// The first dimension of the first input: the batch size of a request
     /// (1 for an input without dimensions).
-    public static func batchSize(_ inputs: [String: ONNXValue]) -> Int {
-        inputs.values.first.map { $0.rank > 0 ? $0.shape[0] : 1 } ?? 0
+    public static func batchSize(_ inputs: [String: AnyTensor]) -> Int {
+        inputs.values.first.map { $0.shape.rank > 0 ? $0.shape[0] : 1 } ?? 0
     }
 
     /// All-zero inputs with every symbolic dimension set to 1 (for warm-up),
     /// or nil when an input declares no shape.
-    public func zeroInputs() -> [String: ONNXValue]? {
-        var values: [String: ONNXValue] = [:]
-        for input in inputs {
-            guard let dims = input.dimensions else { return nil }
+    public func zeroInputs() -> [String: AnyTensor]? {
+        var values: [String: AnyTensor] = [:]
+        for input in inputInfos {
+            guard let dims = input.dimensions, input.dtype != .string else { return nil }
             let shape = dims.map { $0 < 0 ? 1 : $0 }
             // Declared by the file: too large to count or to hold means no warm-up.
-            guard let count = try? ONNXLimits.elementCount(shape) else { return nil }
-            switch input.dataType {
-            case .float: values[input.name] = .float(Tensor(zeros: Shape(shape)))
-            case .double: values[input.name] = .double(ONNXArray(shape: shape, scalars: Array(repeating: 0, count: count)))
-            case .int64: values[input.name] = .int64(ONNXArray(shape: shape, scalars: Array(repeating: 0, count: count)))
-            case .int32: values[input.name] = .int32(ONNXArray(shape: shape, scalars: Array(repeating: 0, count: count)))
-            case .uint8: values[input.name] = .uint8(ONNXArray(shape: shape, scalars: Array(repeating: 0, count: count)))
-            case .bool: values[input.name] = .bool(ONNXArray(shape: shape, scalars: Array(repeating: false, count: count)))
-            default: return nil
-            }
+            guard (try? ONNXLimits.elementCount(shape)) != nil else { return nil }
+            values[input.name] = AnyTensor.fromLittleEndian(UnsafeRawBufferPointer(start: nil, count: 0),
+                                                            dtype: input.dtype, shape: Shape(shape))
         }
         return values
     }
 }
 
-extension ONNXDataType {
+extension DType {
     /// The KServe V2 / Triton datatype name ("FP32", "INT64", ...).
     public var v2Name: String {
         switch self {
-        case .float: return "FP32"
-        case .double: return "FP64"
-        case .float16: return "FP16"
         case .bool: return "BOOL"
+        case .uint8: return "UINT8"
+        case .uint16: return "UINT16"
+        case .uint32: return "UINT32"
+        case .uint64: return "UINT64"
+        case .int8: return "INT8"
+        case .int16: return "INT16"
+        case .int32: return "INT32"
+        case .int64: return "INT64"
+        case .float16: return "FP16"
+        case .float32: return "FP32"
+        case .float64: return "FP64"
         case .string: return "BYTES"
-        default: return name
         }
     }
 }

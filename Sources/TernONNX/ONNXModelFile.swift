@@ -1,5 +1,6 @@
 import Foundation
 import SwiftProtobuf
+import TernTensor
 
 /// Reads `.onnx` files (a binary protobuf `ModelProto`) into an
 /// ``ONNXGraph``, validating them on the way: the loader never crashes or
@@ -32,7 +33,7 @@ public enum ONNXModelFile {
     public static func parse(_ bytes: [UInt8]) throws -> ONNXGraph {
         guard bytes.count <= maxFileSize else { throw ONNXError.fileTooLarge(byteCount: bytes.count, limit: maxFileSize) }
         let model = try decode(bytes)
-        return try Loader(byteBudget: bytes.count).graph(of: model)
+        return try ONNXLoader(byteBudget: bytes.count).graph(of: model)
     }
 
     /// Reads and parses the `.onnx` file at `path`.
@@ -80,7 +81,7 @@ public enum ONNXModelFile {
 }
 
 /// One pass over a decoded model.
-private struct Loader {
+struct ONNXLoader {
     /// The file size: no constant tensor can hold more elements than the
     /// file has bytes (each element takes at least one byte of the file).
     let byteBudget: Int
@@ -235,10 +236,10 @@ private struct Loader {
         guard case let .tensorType(tensorType) = value else {
             throw ONNXError.unsupported("\(what) is not a tensor (sequence, map, optional or sparse types are not supported)")
         }
-        guard let dataType = ONNXDataType(rawValue: tensorType.elemType) else {
-            throw ONNXError.unsupported("\(what) has element type \(dataTypeName(tensorType.elemType))")
+        guard let dtype = DType(onnxCode: tensorType.elemType) else {
+            throw ONNXError.unsupported("\(what) has element type \(onnxDataTypeName(tensorType.elemType))")
         }
-        guard tensorType.hasShape else { return ONNXValueInfo(name: proto.name, dataType: dataType, shape: nil) }
+        guard tensorType.hasShape else { return ONNXValueInfo(name: proto.name, dtype: dtype, shape: nil) }
         var shape: [ONNXDimension] = []
         for dim in tensorType.shape.dim {
             switch dim.value {
@@ -251,100 +252,7 @@ private struct Loader {
             case nil: shape.append(.symbolic(""))
             }
         }
-        return ONNXValueInfo(name: proto.name, dataType: dataType, shape: shape)
-    }
-
-    // MARK: tensors
-
-    func tensor(_ t: ONNXProto_TensorProto, name: String) throws -> ONNXTensorData {
-        func fail(_ reason: String) -> ONNXError { ONNXError.invalidTensor(name: name, reason: reason) }
-        if t.dataLocation == .external || !t.externalData.isEmpty {
-            throw ONNXError.unsupported("tensor '\(name)' keeps its data in an external file; Tern reads only self-contained models (re-save with all tensors inside the .onnx)")
-        }
-        guard t.hasDataType, t.dataType != 0 else { throw fail("no data type") }
-        guard let dataType = ONNXDataType(rawValue: t.dataType) else {
-            throw ONNXError.unsupported("tensor '\(name)' has data type \(dataTypeName(t.dataType))")
-        }
-        guard [.float, .double, .int64, .int32, .int8, .uint8, .bool].contains(dataType), let size = dataType.byteSize else {
-            throw ONNXError.unsupported("tensor '\(name)' has data type \(dataType.name) (Tern reads FLOAT, DOUBLE, INT64, INT32, INT8, UINT8, BOOL)")
-        }
-
-        var count = 1
-        for d in t.dims {
-            guard d >= 0 else { throw fail("negative dimension \(d) in \(t.dims)") }
-            let (product, overflow) = count.multipliedReportingOverflow(by: Int(clamping: d))
-            guard !overflow, d <= Int64(ONNXModelFile.maxElementCount), product <= ONNXModelFile.maxElementCount else {
-                throw fail("dimensions \(t.dims) hold more than \(ONNXModelFile.maxElementCount) elements")
-            }
-            count = product
-        }
-        // Every element takes at least one byte of the file, whichever field holds it.
-        guard count <= byteBudget else {
-            throw fail("dimensions \(t.dims) declare \(count) elements, more than the file could hold")
-        }
-        let shape = t.dims.map { Int($0) }
-
-        // Which fields hold data.
-        var present: [String] = []
-        if t.hasRawData { present.append("raw_data") }
-        if !t.floatData.isEmpty { present.append("float_data") }
-        if !t.int32Data.isEmpty { present.append("int32_data") }
-        if !t.int64Data.isEmpty { present.append("int64_data") }
-        if !t.doubleData.isEmpty { present.append("double_data") }
-        if !t.uint64Data.isEmpty { present.append("uint64_data") }
-        if !t.stringData.isEmpty { present.append("string_data") }
-        guard present.count <= 1 else { throw fail("data in several fields (\(present.joined(separator: ", ")))") }
-
-        if t.hasRawData {
-            let expected = count * size
-            guard t.rawData.count == expected else {
-                throw fail("\(dataType.name) \(t.dims) needs \(expected) bytes of raw_data, found \(t.rawData.count)")
-            }
-            var bytes = [UInt8](t.rawData)
-            if dataType == .bool {
-                for i in bytes.indices where bytes[i] > 1 { bytes[i] = 1 }
-            }
-            return ONNXTensorData(name: name, dataType: dataType, shape: shape, bytes: bytes)
-        }
-
-        let field: String
-        switch dataType {
-        case .float: field = "float_data"
-        case .double: field = "double_data"
-        case .int64: field = "int64_data"
-        default: field = "int32_data"
-        }
-        if let other = present.first, other != field {
-            throw fail("\(dataType.name) data must be in \(field) or raw_data, found \(other)")
-        }
-        func checkCount(_ n: Int) throws {
-            guard n == count else { throw fail("\(dataType.name) \(t.dims) needs \(count) elements, \(field) has \(n)") }
-        }
-        let bytes: [UInt8]
-        switch dataType {
-        case .float:
-            try checkCount(t.floatData.count)
-            bytes = littleEndianBytes(t.floatData.map(\.bitPattern))
-        case .double:
-            try checkCount(t.doubleData.count)
-            bytes = littleEndianBytes(t.doubleData.map(\.bitPattern))
-        case .int64:
-            try checkCount(t.int64Data.count)
-            bytes = littleEndianBytes(t.int64Data)
-        case .int32:
-            try checkCount(t.int32Data.count)
-            bytes = littleEndianBytes(t.int32Data)
-        default: // int8, uint8, bool: one element per int32_data entry
-            try checkCount(t.int32Data.count)
-            let range: ClosedRange<Int32> = dataType == .int8 ? -128...127 : dataType == .uint8 ? 0...255 : 0...1
-            var out = [UInt8](repeating: 0, count: count)
-            for (i, v) in t.int32Data.enumerated() {
-                guard range.contains(v) else { throw fail("\(dataType.name) element \(i) is \(v), outside \(range)") }
-                out[i] = UInt8(truncatingIfNeeded: v)
-            }
-            bytes = out
-        }
-        return ONNXTensorData(name: name, dataType: dataType, shape: shape, bytes: bytes)
+        return ONNXValueInfo(name: proto.name, dtype: dtype, shape: shape)
     }
 
     // MARK: structure
@@ -414,19 +322,4 @@ func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
         for (i, v) in values.enumerated() { dst.storeBytes(of: v.littleEndian, toByteOffset: i * size, as: T.self) }
     }
     return out
-}
-
-/// A data type number as the spec names it, for messages.
-func dataTypeName(_ value: Int32) -> String {
-    if let known = ONNXDataType(rawValue: value) { return known.name }
-    if let proto = ONNXProto_TensorProto.DataType(rawValue: Int(value)) {
-        switch proto {
-        case .undefined: return "UNDEFINED"
-        case .complex64: return "COMPLEX64"
-        case .complex128: return "COMPLEX128"
-        case .bfloat16: return "BFLOAT16"
-        default: break
-        }
-    }
-    return "\(value)"
 }

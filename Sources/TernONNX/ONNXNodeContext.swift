@@ -4,7 +4,7 @@ import TernTensor
 /// An operator implementation prepared for one node: takes the node's inputs
 /// (nil for an omitted optional input) and returns its outputs in order. It
 /// may move inputs out of the array to reuse their storage.
-typealias ONNXKernel = @Sendable (_ inputs: inout [ONNXValue?]) throws -> [ONNXValue]
+typealias ONNXKernel = @Sendable (_ inputs: inout [AnyTensor?]) throws -> [AnyTensor]
 
 /// What an operator sees while it prepares a node: the node, its validated
 /// attributes, the opset and the inputs whose values are known before any
@@ -12,7 +12,7 @@ typealias ONNXKernel = @Sendable (_ inputs: inout [ONNXValue?]) throws -> [ONNXV
 struct ONNXNodeContext {
     let node: ONNXNode
     let opset: Int
-    let constants: [String: ONNXValue]
+    let constants: [String: AnyTensor]
 
     var op: String { node.opType }
 
@@ -57,8 +57,19 @@ struct ONNXNodeContext {
     }
 
     /// The value of input `i` when it is an initializer or folded constant.
-    func constant(_ i: Int) -> ONNXValue? {
+    func constant(_ i: Int) -> AnyTensor? {
         hasInput(i) ? constants[node.inputs[i]] : nil
+    }
+
+    /// This context with the node's FLOAT16 constant inputs widened to
+    /// FLOAT, for operators that compute FLOAT16 in FLOAT
+    /// (``ONNXOps/promotingFloat16(_:)``).
+    func widenedFloat16() -> ONNXNodeContext {
+        var widened = constants
+        for name in node.inputs where !name.isEmpty {
+            if case let .float16(t)? = constants[name] { widened[name] = .float32(t.map { Float($0) }) }
+        }
+        return ONNXNodeContext(node: node, opset: opset, constants: widened)
     }
 
     /// An ``ONNXRuntimeError/invalidNode(op:node:reason:)`` for this node.
@@ -164,26 +175,9 @@ func normalizedAxis(_ axis: Int, rank: Int, inclusive: Bool = false, what: Strin
     return axis < 0 ? axis + rank : axis
 }
 
-extension ONNXValue {
-    /// The elements as Int, for shape-like operands (INT64 or INT32).
-    func indexScalars(_ what: String) throws -> [Int] {
-        switch self {
-        case let .int64(a): return a.scalars.map { Int(truncatingIfNeeded: $0) }
-        case let .int32(a): return a.scalars.map(Int.init)
-        default: throw ONNXKernelError("\(what) must be INT64 or INT32, got \(dataType.name)")
-        }
-    }
-
-    /// The FLOAT tensor, or an error naming `what`.
-    func requireFloat(_ what: String) throws -> Tensor<Float> {
-        guard case let .float(t) = self else { throw ONNXKernelError("\(what) must be FLOAT, got \(dataType.name)") }
-        return t
-    }
-}
-
 /// Reads input `i`, which the executor guarantees is present when the node
 /// was prepared with it as required.
-func input(_ inputs: [ONNXValue?], _ i: Int, _ what: String) throws -> ONNXValue {
+func input(_ inputs: [AnyTensor?], _ i: Int, _ what: String) throws -> AnyTensor {
     guard i < inputs.count, let v = inputs[i] else { throw ONNXKernelError("\(what) (input \(i)) is missing") }
     return v
 }

@@ -13,11 +13,14 @@ struct ONNXWindow: Sendable {
     /// Explicit pads (top, left, bottom, right) for NOTSET.
     var pads: [Int]
     var autoPad: AutoPad
+    /// Pooling's `ceil_mode`: output lengths rounded up (Conv has none).
+    var ceilMode = false
 
     /// Reads and checks the attributes; only 2-D windows are supported.
     init(_ attributes: ONNXAttributes, op: String, kernelRequired: Bool) throws {
         let mode = try attributes.choice("auto_pad", default: "NOTSET", ["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"])
-        autoPad = AutoPad(rawValue: mode)!
+        guard let autoPad = AutoPad(rawValue: mode) else { throw attributes.error("auto_pad", "value '\(mode)' is not supported") }
+        self.autoPad = autoPad
         kernel = try attributes.ints("kernel_shape")
         if let kernel {
             guard kernel.count == 2 else {
@@ -44,8 +47,8 @@ struct ONNXWindow: Sendable {
         }
     }
 
-    /// Output length and padding before, along one spatial axis.
-    func output(axis: Int, input: Int, kernel k: Int) throws -> (length: Int, padBefore: Int) {
+    /// Output length and padding before and after, along one spatial axis.
+    func output(axis: Int, input: Int, kernel k: Int) throws -> (length: Int, padBefore: Int, padAfter: Int) {
         // Attributes come from the model: keep every sum and product in range.
         let (reach, reachOverflow) = (k - 1).multipliedReportingOverflow(by: dilations[axis])
         guard !reachOverflow, reach < 1 << 32 else { throw ONNXKernelError("kernel \(k) with dilation \(dilations[axis]) is too large") }
@@ -59,11 +62,16 @@ struct ONNXWindow: Sendable {
             guard span >= 0 else {
                 throw ONNXKernelError("window of \(extent) does not fit spatial axis \(axis) of size \(input) (padded by \(before + after))")
             }
-            return (span / s + 1, before)
+            guard ceilMode else { return (span / s + 1, before, after) }
+            var length = (span + s - 1) / s + 1
+            // A last window that would start past the input and its leading padding is dropped.
+            if (length - 1) * s >= input + before { length -= 1 }
+            return (length, before, after)
         case .sameUpper, .sameLower:
             let length = (input + s - 1) / s
             let total = max(0, (length - 1) * s + extent - input)
-            return (length, autoPad == .sameUpper ? total / 2 : total - total / 2)
+            let before = autoPad == .sameUpper ? total / 2 : total - total / 2
+            return (length, before, total - before)
         }
     }
 }
@@ -77,24 +85,24 @@ extension ONNXOps {
         guard group >= 1 else { throw attributes.error("group", "must be positive, got \(group)") }
         try context.expect(inputs: 2...3)
         if let w = context.constant(1) {
-            guard w.dataType == .float, w.rank == 4 else {
-                throw context.invalid("W must be a 4-D FLOAT tensor (only 2-D convolution is implemented), got \(w.dataType.name) \(w.shape)")
+            guard w.dtype == .float32, w.rank == 4 else {
+                throw context.invalid("W must be a 4-D FLOAT tensor (only 2-D convolution is implemented), got \(w.dtype.onnxName) \(w.dims)")
             }
-            guard w.shape[0] % group == 0 else {
-                throw context.invalid("W has \(w.shape[0]) output channels, not a multiple of group \(group)")
+            guard w.dims[0] % group == 0 else {
+                throw context.invalid("W has \(w.dims[0]) output channels, not a multiple of group \(group)")
             }
-            if let k = window.kernel, k != Array(w.shape[2...]) {
-                throw attributes.error("kernel_shape", "\(k) disagrees with W's shape \(w.shape)")
+            if let k = window.kernel, k != Array(w.dims[2...]) {
+                throw attributes.error("kernel_shape", "\(k) disagrees with W's shape \(w.dims)")
             }
         }
-        if let b = context.constant(2), b.dataType != .float || b.rank != 1 {
-            throw context.invalid("B must be a 1-D FLOAT tensor, got \(b.dataType.name) \(b.shape)")
+        if let b = context.constant(2), b.dtype != .float32 || b.rank != 1 {
+            throw context.invalid("B must be a 1-D FLOAT tensor, got \(b.dtype.onnxName) \(b.dims)")
         }
         return { inputs in
             let x = try input(inputs, 0, "X").requireFloat("X")
             let w = try input(inputs, 1, "W").requireFloat("W")
             let bias = try inputs.count > 2 ? inputs[2]?.requireFloat("B") : nil
-            return [.float(try convolve(x, w, bias, window: window, group: group))]
+            return [.float32(try convolve(x, w, bias, window: window, group: group))]
         }
     }
 
@@ -114,8 +122,8 @@ extension ONNXOps {
         if let bias, bias.shape != [outChannels] {
             throw ONNXKernelError("B must have shape (\(outChannels)), got \(bias.shape)")
         }
-        let (outH, padTop) = try window.output(axis: 0, input: height, kernel: kH)
-        let (outW, padLeft) = try window.output(axis: 1, input: width, kernel: kW)
+        let (outH, padTop, _) = try window.output(axis: 0, input: height, kernel: kH)
+        let (outW, padLeft, _) = try window.output(axis: 1, input: width, kernel: kW)
         let (sh, sw) = (window.strides[0], window.strides[1])
         let (dh, dw) = (window.dilations[0], window.dilations[1])
         let groupOut = outChannels / group
@@ -129,7 +137,8 @@ extension ONNXOps {
         x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
                 out.withUnsafeMutableBufferPointer { yp in
-                    let xb = xp.baseAddress!, wb = wp.baseAddress!, yb = yp.baseAddress!
+                    // Tensor storage always has an address (it allocates at least one element).
+                    guard let xb = xp.baseAddress, let wb = wp.baseAddress, let yb = yp.baseAddress else { return }
                     // Bias (or zero) first; the products accumulate onto it.
                     for b in 0..<batch {
                         for m in 0..<outChannels {
@@ -137,7 +146,7 @@ extension ONNXOps {
                         }
                     }
                     cols.withUnsafeMutableBufferPointer { cp in
-                        let cb = cp.baseAddress!
+                        guard let cb = cp.baseAddress else { return }
                         for b in 0..<batch {
                             for g in 0..<group {
                                 let image = xb + (b * channels + g * groupChannels) * height * width

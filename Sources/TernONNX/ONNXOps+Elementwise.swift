@@ -18,74 +18,75 @@ extension ONNXOps {
         }
     }
 
-    static func arithmetic(_ kind: Arithmetic, _ a: ONNXValue, _ b: ONNXValue) throws -> ONNXValue {
+    static func arithmetic(_ kind: Arithmetic, _ a: AnyTensor, _ b: AnyTensor) throws -> AnyTensor {
         if kind == .pow { return try power(a, b) }
         switch (a, b) {
-        case let (.float(x), .float(y)):
-            switch kind {
-            case .add: return .float(try broadcastTensors(x, y, +))
-            case .sub: return .float(try broadcastTensors(x, y, -))
-            case .mul: return .float(try broadcastTensors(x, y, *))
-            case .div, .pow: return .float(try broadcastTensors(x, y, /))
-            }
-        case let (.double(x), .double(y)):
-            let op: (Double, Double) -> Double
-            switch kind {
-            case .add: op = (+)
-            case .sub: op = (-)
-            case .mul: op = (*)
-            case .div, .pow: op = (/)
-            }
-            let (shape, r) = try broadcastArrays(x.scalars, x.shape, y.scalars, y.shape, op)
-            return .double(ONNXArray(shape: shape, scalars: r))
+        case let (.float32(x), .float32(y)): return .float32(try floatingArithmetic(kind, x, y))
+        case let (.float64(x), .float64(y)): return .float64(try floatingArithmetic(kind, x, y))
         case let (.int64(x), .int64(y)): return .int64(try integerArithmetic(kind, x, y))
         case let (.int32(x), .int32(y)): return .int32(try integerArithmetic(kind, x, y))
+        case let (.int16(x), .int16(y)): return .int16(try integerArithmetic(kind, x, y))
+        case let (.int8(x), .int8(y)): return .int8(try integerArithmetic(kind, x, y))
+        case let (.uint64(x), .uint64(y)): return .uint64(try integerArithmetic(kind, x, y))
+        case let (.uint32(x), .uint32(y)): return .uint32(try integerArithmetic(kind, x, y))
+        case let (.uint16(x), .uint16(y)): return .uint16(try integerArithmetic(kind, x, y))
         case let (.uint8(x), .uint8(y)): return .uint8(try integerArithmetic(kind, x, y))
         default:
-            throw ONNXKernelError("operands must have the same numeric element type, got \(a.dataType.name) and \(b.dataType.name)")
+            throw ONNXKernelError("operands must have the same numeric element type, got \(a.dtype.onnxName) and \(b.dtype.onnxName)")
+        }
+    }
+
+    static func floatingArithmetic<T: TensorScalar & BinaryFloatingPoint>(
+        _ kind: Arithmetic, _ x: Tensor<T>, _ y: Tensor<T>
+    ) throws -> Tensor<T> {
+        switch kind {
+        case .add: return try broadcastTensors(x, y, +)
+        case .sub: return try broadcastTensors(x, y, -)
+        case .mul: return try broadcastTensors(x, y, *)
+        case .div, .pow: return try broadcastTensors(x, y, /)
         }
     }
 
     /// Wrapping integer arithmetic; division truncates toward zero.
-    static func integerArithmetic<T: FixedWidthInteger & Sendable>(
-        _ kind: Arithmetic, _ x: ONNXArray<T>, _ y: ONNXArray<T>
-    ) throws -> ONNXArray<T> {
-        let r: (shape: [Int], scalars: [T])
+    static func integerArithmetic<T: TensorScalar & FixedWidthInteger>(
+        _ kind: Arithmetic, _ x: Tensor<T>, _ y: Tensor<T>
+    ) throws -> Tensor<T> {
         switch kind {
-        case .add: r = try broadcastArrays(x.scalars, x.shape, y.scalars, y.shape, &+)
-        case .sub: r = try broadcastArrays(x.scalars, x.shape, y.scalars, y.shape, &-)
-        case .mul: r = try broadcastArrays(x.scalars, x.shape, y.scalars, y.shape, &*)
+        case .add: return try broadcastTensors(x, y, &+)
+        case .sub: return try broadcastTensors(x, y, &-)
+        case .mul: return try broadcastTensors(x, y, &*)
         case .div, .pow:
-            if y.scalars.contains(0) { throw ONNXKernelError("integer division by zero") }
-            r = try broadcastArrays(x.scalars, x.shape, y.scalars, y.shape) { $0.dividedReportingOverflow(by: $1).partialValue }
+            if y.withUnsafeBufferPointer({ $0.contains(0) }) { throw ONNXKernelError("integer division by zero") }
+            return try broadcastTensors(x, y) { $0.dividedReportingOverflow(by: $1).partialValue }
         }
-        return ONNXArray(shape: r.shape, scalars: r.scalars)
     }
 
     /// Pow: a FLOAT, DOUBLE or integer base raised to an exponent of any
     /// numeric type; the result has the base's type.
-    static func power(_ a: ONNXValue, _ b: ONNXValue) throws -> ONNXValue {
-        guard b.dataType != .bool else { throw ONNXKernelError("exponent must be numeric, got BOOL") }
+    static func power(_ a: AnyTensor, _ b: AnyTensor) throws -> AnyTensor {
+        guard b.dtype != .bool, b.dtype != .string else { throw ONNXKernelError("exponent must be numeric, got \(b.dtype.onnxName)") }
         switch a {
-        case let .float(x):
+        case let .float32(x):
             let e: Tensor<Float>
-            if case let .float(t) = b { e = t } else {
-                e = try Tensor(shape: Shape(b.shape), scalars: b.doubleScalars.map { Float($0) })
+            if case let .float32(t) = b { e = t } else {
+                e = try Tensor(shape: b.shape, scalars: b.doubleScalars.map { Float($0) })
             }
-            return .float(try broadcastTensors(x, e) { base, exponent in
+            return .float32(try broadcastTensors(x, e) { base, exponent in
                 exponent == 2 ? base * base : Foundation.pow(base, exponent)
             })
-        case let .double(x):
-            let (shape, r) = try broadcastArrays(x.scalars, x.shape, b.doubleScalars, b.shape) { Foundation.pow($0, $1) }
-            return .double(ONNXArray(shape: shape, scalars: r))
+        case let .float64(x):
+            let e = try Tensor<Double>(shape: b.shape, scalars: b.doubleScalars)
+            return .float64(try broadcastTensors(x, e) { Foundation.pow($0, $1) })
         case .int64, .int32:
-            let (shape, r) = try broadcastArrays(a.doubleScalars, a.shape, b.doubleScalars, b.shape) { Foundation.pow($0, $1) }
-            let ints = r.map { $0.isFinite && abs($0) < 9.2e18 ? Int64($0) : Int64.min }
-            return a.dataType == .int64
-                ? .int64(ONNXArray(shape: shape, scalars: ints))
-                : .int32(ONNXArray(shape: shape, scalars: ints.map { Int32(truncatingIfNeeded: $0) }))
+            let base = try Tensor<Double>(shape: a.shape, scalars: a.doubleScalars)
+            let e = try Tensor<Double>(shape: b.shape, scalars: b.doubleScalars)
+            let r: Tensor<Int64> = try broadcastTensors(base, e) {
+                let p = Foundation.pow($0, $1)
+                return p.isFinite && Swift.abs(p) < 9.2e18 ? Int64(p) : Int64.min
+            }
+            return a.dtype == .int64 ? .int64(r) : .int32(r.map { Int32(truncatingIfNeeded: $0) })
         default:
-            throw ONNXKernelError("base must be FLOAT, DOUBLE, INT64 or INT32, got \(a.dataType.name)")
+            throw ONNXKernelError("base must be FLOAT, DOUBLE, INT64 or INT32, got \(a.dtype.onnxName)")
         }
     }
 
@@ -99,8 +100,8 @@ extension ONNXOps {
         }
     }
 
-    static func compare(_ kind: Comparison, _ a: ONNXValue, _ b: ONNXValue) throws -> ONNXValue {
-        func run<T: Comparable>(_ x: [T], _ y: [T]) throws -> ONNXValue {
+    static func compare(_ kind: Comparison, _ a: AnyTensor, _ b: AnyTensor) throws -> AnyTensor {
+        func run<T: TensorScalar & Comparable>(_ x: Tensor<T>, _ y: Tensor<T>) throws -> AnyTensor {
             let op: (T, T) -> Bool
             switch kind {
             case .equal: op = (==)
@@ -109,20 +110,22 @@ extension ONNXOps {
             case .lessOrEqual: op = (<=)
             case .greaterOrEqual: op = (>=)
             }
-            let (shape, r) = try broadcastArrays(x, a.shape, y, b.shape, op)
-            return .bool(ONNXArray(shape: shape, scalars: r))
+            return .bool(try broadcastTensors(x, y, op))
         }
         switch (a, b) {
-        case let (.float(x), .float(y)): return try run(x.scalars, y.scalars)
-        case let (.double(x), .double(y)): return try run(x.scalars, y.scalars)
-        case let (.int64(x), .int64(y)): return try run(x.scalars, y.scalars)
-        case let (.int32(x), .int32(y)): return try run(x.scalars, y.scalars)
-        case let (.uint8(x), .uint8(y)): return try run(x.scalars, y.scalars)
-        case let (.bool(x), .bool(y)) where kind == .equal:
-            let (shape, r) = try broadcastArrays(x.scalars, x.shape, y.scalars, y.shape, ==)
-            return .bool(ONNXArray(shape: shape, scalars: r))
+        case let (.float32(x), .float32(y)): return try run(x, y)
+        case let (.float64(x), .float64(y)): return try run(x, y)
+        case let (.int64(x), .int64(y)): return try run(x, y)
+        case let (.int32(x), .int32(y)): return try run(x, y)
+        case let (.int16(x), .int16(y)): return try run(x, y)
+        case let (.int8(x), .int8(y)): return try run(x, y)
+        case let (.uint64(x), .uint64(y)): return try run(x, y)
+        case let (.uint32(x), .uint32(y)): return try run(x, y)
+        case let (.uint16(x), .uint16(y)): return try run(x, y)
+        case let (.uint8(x), .uint8(y)): return try run(x, y)
+        case let (.bool(x), .bool(y)) where kind == .equal: return .bool(try broadcastTensors(x, y, ==))
         default:
-            throw ONNXKernelError("operands must have the same comparable element type, got \(a.dataType.name) and \(b.dataType.name)")
+            throw ONNXKernelError("operands must have the same comparable element type, got \(a.dtype.onnxName) and \(b.dtype.onnxName)")
         }
     }
 
@@ -131,26 +134,27 @@ extension ONNXOps {
         _ = try context.attributes(allowed: [])
         try context.expect(inputs: 3...3)
         return { inputs in
-            guard case let .bool(condition) = try input(inputs, 0, "condition") else {
-                throw ONNXKernelError("condition must be BOOL, got \(inputs[0]!.dataType.name)")
+            let conditionValue = try input(inputs, 0, "condition")
+            guard case let .bool(condition) = conditionValue else {
+                throw ONNXKernelError("condition must be BOOL, got \(conditionValue.dtype.onnxName)")
             }
             let x = try input(inputs, 1, "X"), y = try input(inputs, 2, "Y")
-            guard x.dataType == y.dataType else {
-                throw ONNXKernelError("X and Y must have the same element type, got \(x.dataType.name) and \(y.dataType.name)")
+            guard x.dtype == y.dtype else {
+                throw ONNXKernelError("X and Y must have the same element type, got \(x.dtype.onnxName) and \(y.dtype.onnxName)")
             }
-            let shape = try broadcastShape([condition.shape, x.shape, y.shape])
+            let shape = try broadcastShape([condition.shape.dimensions, x.dims, y.dims])
             let count = shape.reduce(1, *)
-            let sc = broadcastSources(condition.shape, to: shape)
-            let sx = broadcastSources(x.shape, to: shape), sy = broadcastSources(y.shape, to: shape)
+            let sc = broadcastSources(condition.shape.dimensions, to: shape)
+            let sx = broadcastSources(x.dims, to: shape), sy = broadcastSources(y.dims, to: shape)
             // Pick from the concatenation [X, Y]: index i of X or count(X) + j of Y.
             let xCount = x.count
             var sources = [Int](repeating: 0, count: count)
-            for i in 0..<count {
-                sources[i] = condition.scalars[sc?[i] ?? i] ? (sx?[i] ?? i) : xCount + (sy?[i] ?? i)
+            condition.withUnsafeBufferPointer { c in
+                for i in 0..<count { sources[i] = c[sc?[i] ?? i] ? (sx?[i] ?? i) : xCount + (sy?[i] ?? i) }
             }
-            let joined = try ONNXValue.concatenating([x.reshaped([xCount]), y.reshaped([y.count])], axis: 0,
+            let joined = try AnyTensor.concatenating([x.reshaped([xCount]), y.reshaped([y.count])], axis: 0,
                                                      shape: [xCount + y.count])
-            return [joined.gathering(sources, shape: shape)]
+            return [try joined.gathering(sources, shape: shape)]
         }
     }
 
@@ -158,10 +162,9 @@ extension ONNXOps {
         _ = try context.attributes(allowed: [])
         try context.expect(inputs: 1...1)
         return { inputs in
-            guard case let .bool(x) = try input(inputs, 0, "X") else {
-                throw ONNXKernelError("X must be BOOL, got \(inputs[0]!.dataType.name)")
-            }
-            return [.bool(ONNXArray(shape: x.shape, scalars: x.scalars.map { !$0 }))]
+            let value = try input(inputs, 0, "X")
+            guard case let .bool(x) = value else { throw ONNXKernelError("X must be BOOL, got \(value.dtype.onnxName)") }
+            return [.bool(x.map { !$0 })]
         }
     }
 }

@@ -17,8 +17,8 @@ extension ONNXOps {
         // A constant B is stored as op(B) (K, N), pre-scaled by alpha.
         var fixedB: Tensor<Float>? = nil
         if let b = context.constant(1) {
-            guard case var .float(t) = b, t.rank == 2 else {
-                throw context.invalid("B must be a FLOAT matrix, got \(b.dataType.name) \(b.shape)")
+            guard case var .float32(t) = b, t.rank == 2 else {
+                throw context.invalid("B must be a FLOAT matrix, got \(b.dtype.onnxName) \(b.dims)")
             }
             if transB { t = transposed(t) }
             if alpha != 1 {
@@ -30,8 +30,8 @@ extension ONNXOps {
         // A constant C is stored pre-scaled by beta.
         var fixedC: Tensor<Float>? = nil
         if let c = context.constant(2) {
-            guard case var .float(t) = c, t.rank <= 2 else {
-                throw context.invalid("C must be a FLOAT tensor of rank at most 2, got \(c.dataType.name) \(c.shape)")
+            guard case var .float32(t) = c, t.rank <= 2 else {
+                throw context.invalid("C must be a FLOAT tensor of rank at most 2, got \(c.dtype.onnxName) \(c.dims)")
             }
             if beta != 1 { t.withUnsafeMutableBufferPointer { w in for i in w.indices { w[i] *= beta } } }
             fixedC = t
@@ -39,7 +39,10 @@ extension ONNXOps {
         let hasC = context.hasInput(2)
         let (weights, bias, scale) = (fixedB, fixedC, alpha)
         // A constant C that is one row of op(B)'s width.
-        let biasRow = fixedB != nil && fixedC.map { c in c.count == fixedB!.shape[1] && c.rank >= 1 && c.shape[c.rank - 1] == c.count } ?? false
+        let biasRow: Bool = {
+            guard let b = fixedB, let c = fixedC else { return false }
+            return c.count == b.shape[1] && c.rank >= 1 && c.shape[c.rank - 1] == c.count
+        }()
         // The common case (a Linear layer): constant weights and bias row, laid out once.
         if let fixedB, !transA, alpha == 1, biasRow || !hasC {
             let dense = PaddedDense(weights: fixedB, bias: biasRow ? fixedC : nil)
@@ -49,7 +52,8 @@ extension ONNXOps {
                 guard a.shape[1] == dense.k else {
                     throw ONNXKernelError("A \(a.shape) and B (\(transB ? "transposed to " : "")\([dense.k, dense.n])) do not multiply")
                 }
-                return [.float(dense.apply(a, rows: a.shape[0], outShape: [a.shape[0], dense.n]))]
+                _ = try ONNXLimits.elementCount([a.shape[0], dense.n])
+                return [.float32(dense.apply(a, rows: a.shape[0], outShape: [a.shape[0], dense.n]))]
             }
         }
         return { inputs in
@@ -96,7 +100,7 @@ extension ONNXOps {
                     out.withUnsafeMutableBufferPointer { y in for i in y.indices { y[i] = scale * y[i] + p[i] } }
                 }
             }
-            return [.float(out)]
+            return [.float32(out)]
         }
     }
 
@@ -137,8 +141,8 @@ extension ONNXOps {
                     // A bias row: one copy per output row.
                     for row in 0..<(dst.count / n) { (d + row * n).update(from: s, count: n) }
                 } else {
-                    let sources = broadcastSources(cShape, to: shape)!
-                    for i in dst.indices { dst[i] = src[sources[i]] }
+                    let sources = broadcastSources(cShape, to: shape)
+                    for i in dst.indices { dst[i] = src[sources?[i] ?? i] }
                 }
             }
         }
@@ -167,13 +171,13 @@ extension ONNXOps {
     static let matmul: Compiler = { context in
         _ = try context.attributes(allowed: [])
         try context.expect(inputs: 2...2)
-        if let b = context.constant(1), b.dataType != .float {
-            throw context.invalid("B must be FLOAT, got \(b.dataType.name)")
+        if let b = context.constant(1), b.dtype != .float32 {
+            throw context.invalid("B must be FLOAT, got \(b.dtype.onnxName)")
         }
         return { inputs in
             let a = try input(inputs, 0, "A").requireFloat("A")
             let b = try input(inputs, 1, "B").requireFloat("B")
-            return [.float(try batchedMatmul(a, b))]
+            return [.float32(try batchedMatmul(a, b))]
         }
     }
 

@@ -45,18 +45,18 @@ extension ONNXOps {
                     }
                 }
             }
-            return [.float(y)]
+            return [.float32(y)]
         }
     }
 
     /// Per-channel `a = scale/√(var + ε)`, `b = B − mean·a`, in Double.
     static func batchNormCoefficients(
-        _ scale: ONNXValue, _ bias: ONNXValue, _ mean: ONNXValue, _ variance: ONNXValue, epsilon: Float
+        _ scale: AnyTensor, _ bias: AnyTensor, _ mean: AnyTensor, _ variance: AnyTensor, epsilon: Float
     ) throws -> (a: [Float], b: [Float]) {
         let parts = [scale, bias, mean, variance]
         let n = scale.count
-        guard parts.allSatisfy({ $0.dataType == .float && $0.rank == 1 && $0.count == n }) else {
-            throw ONNXKernelError("scale, B, mean and var must be 1-D FLOAT tensors of one length, got \(parts.map { "\($0.dataType.name) \($0.shape)" })")
+        guard parts.allSatisfy({ $0.dtype == .float32 && $0.rank == 1 && $0.count == n }) else {
+            throw ONNXKernelError("scale, B, mean and var must be 1-D FLOAT tensors of one length, got \(parts.map { "\($0.dtype.onnxName) \($0.dims)" })")
         }
         let (s, b, m, v) = (scale.doubleScalars, bias.doubleScalars, mean.doubleScalars, variance.doubleScalars)
         var a = [Float](repeating: 0, count: n), shift = [Float](repeating: 0, count: n)
@@ -130,7 +130,7 @@ extension ONNXOps {
                     }
                 }
             }
-            return [.float(y), .float(means), .float(inverse)]
+            return [.float32(y), .float32(means), .float32(inverse)]
         }
     }
 }

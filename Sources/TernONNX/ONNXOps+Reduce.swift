@@ -30,8 +30,8 @@ extension ONNXOps {
         }
     }
 
-    static func reduce(_ kind: Reduction, _ x: ONNXValue, axes listed: [Int], keepDims: Bool) throws -> ONNXValue {
-        let shape = x.shape
+    static func reduce(_ kind: Reduction, _ x: AnyTensor, axes listed: [Int], keepDims: Bool) throws -> AnyTensor {
+        let shape = x.dims
         var reduced = Set<Int>()
         for a in listed {
             guard reduced.insert(try normalizedAxis(a, rank: shape.count)).inserted else {
@@ -50,23 +50,19 @@ extension ONNXOps {
             for (i, d) in destinations.enumerated() { out[d] += values[i] }
             return kind == .mean ? out.map { $0 / Double(size) } : out
         }
+        func integers<T: TensorScalar & FixedWidthInteger>(_ t: Tensor<T>) throws -> AnyTensor {
+            var out = [T](repeating: 0, count: outCount)
+            t.withUnsafeBufferPointer { p in for (i, d) in destinations.enumerated() { out[d] &+= p[i] } }
+            if kind == .mean, size > 0 { out = out.map { $0 / T(size) } }
+            return try .make(outShape, out)
+        }
         switch x {
-        case .float:
-            return .float(shape: outShape, sums(x.doubleScalars).map { Float($0) })
-        case .double:
-            return .double(ONNXArray(shape: outShape, scalars: sums(x.doubleScalars)))
-        case let .int64(a):
-            var out = [Int64](repeating: 0, count: outCount)
-            for (i, d) in destinations.enumerated() { out[d] &+= a.scalars[i] }
-            if kind == .mean, size > 0 { out = out.map { $0 / Int64(size) } }
-            return .int64(ONNXArray(shape: outShape, scalars: out))
-        case let .int32(a):
-            var out = [Int32](repeating: 0, count: outCount)
-            for (i, d) in destinations.enumerated() { out[d] &+= a.scalars[i] }
-            if kind == .mean, size > 0 { out = out.map { $0 / Int32(size) } }
-            return .int32(ONNXArray(shape: outShape, scalars: out))
+        case .float32: return try .make(outShape, sums(x.doubleScalars).map { Float($0) })
+        case .float64: return try .make(outShape, sums(x.doubleScalars))
+        case let .int64(t): return try integers(t)
+        case let .int32(t): return try integers(t)
         default:
-            throw ONNXKernelError("data must be numeric, got \(x.dataType.name)")
+            throw ONNXKernelError("data must be FLOAT, DOUBLE, INT64 or INT32, got \(x.dtype.onnxName)")
         }
     }
 
@@ -80,11 +76,11 @@ extension ONNXOps {
         try context.expect(inputs: 1...1)
         return { inputs in
             let x = try input(inputs, 0, "data")
-            guard [.float, .double, .int64, .int32, .uint8].contains(x.dataType) else {
-                throw ONNXKernelError("data must be numeric, got \(x.dataType.name)")
+            guard x.dtype != .bool, x.dtype != .string else {
+                throw ONNXKernelError("data must be numeric, got \(x.dtype.onnxName)")
             }
             let a = try normalizedAxis(axis, rank: x.rank)
-            let shape = x.shape
+            let shape = x.dims
             let dim = shape[a]
             guard dim > 0 else { throw ONNXKernelError("cannot take ArgMax over an empty axis \(a) of \(shape)") }
             let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
@@ -104,7 +100,7 @@ extension ONNXOps {
             }
             var outShape = shape
             if keepDims { outShape[a] = 1 } else { outShape.remove(at: a) }
-            return [.int64(shape: outShape, out)]
+            return [try .make(outShape, out)]
         }
     }
 
@@ -118,12 +114,12 @@ extension ONNXOps {
             return { inputs in
                 // Taken out of the arguments, so `x` is unique and normalised in place.
                 guard let taken = inputs[0].take() else { throw ONNXKernelError("input (input 0) is missing") }
-                let wasDouble = taken.dataType == .double
                 var x: Tensor<Float>
+                let wasDouble: Bool
                 switch consume taken {
-                case let .float(t): x = t
-                case let other where wasDouble: x = convert(other, to: .float).floatTensor!
-                case let other: x = try other.requireFloat("input")
+                case let .float32(t): (x, wasDouble) = (t, false)
+                case let .float64(t): (x, wasDouble) = (t.map { Float($0) }, true)
+                case let other: throw ONNXKernelError("input must be FLOAT or DOUBLE, got \(other.dtype.onnxName)")
                 }
                 let a = try normalizedAxis(axis, rank: x.rank)
                 let dim = x.shape.dimensions[a]
@@ -137,7 +133,7 @@ extension ONNXOps {
                         x.withUnsafeMutableBufferPointer { stridedSoftmax($0, dim: dim, inner: inner, log: log) }
                     }
                 }
-                return [wasDouble ? convert(.float(x), to: .double) : .float(x)]
+                return [wasDouble ? .float64(x.map { Double($0) }) : .float32(x)]
             }
         }
     }

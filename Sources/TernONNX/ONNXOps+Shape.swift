@@ -1,3 +1,5 @@
+import TernTensor
+
 /// Shape and layout operators. They work on every element type; the ones
 /// that only change the shape (Flatten, Reshape, Squeeze, Unsqueeze,
 /// Identity) share the input's storage.
@@ -9,12 +11,12 @@ extension ONNXOps {
         let start = try attributes.int("start"), end = try attributes.int("end")
         try context.expect(inputs: 1...1)
         return { inputs in
-            let shape = try input(inputs, 0, "data").shape
+            let shape = try input(inputs, 0, "data").dims
             let rank = shape.count
             func clamp(_ v: Int) -> Int { Swift.min(Swift.max(v < 0 ? v + rank : v, 0), rank) }
             let lo = clamp(start ?? 0), hi = clamp(end ?? rank)
             let dims = lo < hi ? shape[lo..<hi].map(Int64.init) : []
-            return [.int64(shape: [dims.count], dims)]
+            return [.int64(Tensor(dims))]
         }
     }
 
@@ -26,7 +28,7 @@ extension ONNXOps {
         return { inputs in
             let x = try input(inputs, 0, "input")
             let a = try normalizedAxis(axis, rank: x.rank, inclusive: true)
-            return [x.reshaped([x.shape[..<a].reduce(1, *), x.shape[a...].reduce(1, *)])]
+            return [try x.reshaped([x.dims[..<a].reduce(1, *), x.dims[a...].reduce(1, *)])]
         }
     }
 
@@ -39,7 +41,7 @@ extension ONNXOps {
         return { inputs in
             let x = try input(inputs, 0, "data")
             let requested = try input(inputs, 1, "shape")
-            guard requested.rank == 1 else { throw ONNXKernelError("shape must be 1-D, got shape \(requested.shape)") }
+            guard requested.rank == 1 else { throw ONNXKernelError("shape must be 1-D, got shape \(requested.dims)") }
             var dims = try requested.indexScalars("shape")
             var inferred: Int? = nil
             for (i, d) in dims.enumerated() {
@@ -48,7 +50,7 @@ extension ONNXOps {
                     inferred = i
                 } else if d == 0 && !allowZero {
                     guard i < x.rank else { throw ONNXKernelError("shape \(dims) copies dimension \(i) of a rank-\(x.rank) input") }
-                    dims[i] = x.shape[i]
+                    dims[i] = x.dims[i]
                 } else if d < 0 {
                     throw ONNXKernelError("shape \(dims) has a negative dimension")
                 }
@@ -61,15 +63,15 @@ extension ONNXOps {
                     known = product
                 }
                 guard known > 0, x.count % known == 0 else {
-                    throw ONNXKernelError("cannot reshape \(x.shape) (\(x.count) elements) to \(dims)")
+                    throw ONNXKernelError("cannot reshape \(x.dims) (\(x.count) elements) to \(dims)")
                 }
                 dims[i] = x.count / known
             }
             // Counted with overflow checks: the dimensions come from the model or the request.
             guard (try? ONNXLimits.elementCount(dims)) == x.count else {
-                throw ONNXKernelError("cannot reshape \(x.shape) (\(x.count) elements) to \(dims)")
+                throw ONNXKernelError("cannot reshape \(x.dims) (\(x.count) elements) to \(dims)")
             }
-            return [x.reshaped(dims)]
+            return [try x.reshaped(dims)]
         }
     }
 
@@ -86,9 +88,9 @@ extension ONNXOps {
             let p = perm ?? Array((0..<x.rank).reversed())
             guard p.count == x.rank else { throw ONNXKernelError("perm \(p) does not match input rank \(x.rank)") }
             if p == Array(0..<x.rank) { return [x] }
-            let inStrides = rowMajorStrides(x.shape)
-            let shape = p.map { x.shape[$0] }
-            return [x.gathering(stridedSources(shape, strides: p.map { inStrides[$0] }), shape: shape)]
+            let inStrides = rowMajorStrides(x.dims)
+            let shape = p.map { x.dims[$0] }
+            return [try x.gathering(stridedSources(shape, strides: p.map { inStrides[$0] }), shape: shape)]
         }
     }
 
@@ -98,7 +100,7 @@ extension ONNXOps {
         try context.expect(inputs: 1...2)
         return { inputs in
             let x = try input(inputs, 0, "data")
-            let shape = x.shape
+            let shape = x.dims
             var drop: Set<Int>
             if inputs.count > 1, let axesValue = inputs[1] {
                 drop = []
@@ -112,7 +114,7 @@ extension ONNXOps {
             } else {
                 drop = Set(shape.indices.filter { shape[$0] == 1 })
             }
-            return [x.reshaped(shape.indices.filter { !drop.contains($0) }.map { shape[$0] })]
+            return [try x.reshaped(shape.indices.filter { !drop.contains($0) }.map { shape[$0] })]
         }
     }
 
@@ -131,9 +133,12 @@ extension ONNXOps {
                 }
             }
             var shape: [Int] = []
-            var next = x.shape.makeIterator()
-            for axis in 0..<rank { shape.append(inserted.contains(axis) ? 1 : next.next()!) }
-            return [x.reshaped(shape)]
+            var next = x.dims.makeIterator()
+            for axis in 0..<rank {
+                guard inserted.contains(axis) else { shape.append(next.next() ?? 1); continue }
+                shape.append(1)
+            }
+            return [try x.reshaped(shape)]
         }
     }
 
@@ -144,20 +149,20 @@ extension ONNXOps {
         try context.expect(inputs: 1...Int.max, required: context.inputCount)
         return { inputs in
             let parts = try inputs.indices.map { try input(inputs, $0, "input \($0)") }
-            let first = parts[0].shape
+            let first = parts[0].dims
             let a = try normalizedAxis(axis, rank: first.count)
             var shape = first
             shape[a] = 0
             for part in parts {
                 var expected = first
-                expected[a] = part.shape.count == first.count ? part.shape[a] : -1
-                guard part.shape == expected else {
-                    throw ONNXKernelError("input shapes \(parts.map(\.shape)) differ outside axis \(axis)")
+                expected[a] = part.rank == first.count ? part.dims[a] : -1
+                guard part.dims == expected else {
+                    throw ONNXKernelError("input shapes \(parts.map(\.dims)) differ outside axis \(axis)")
                 }
-                shape[a] += part.shape[a]
+                shape[a] += part.dims[a]
             }
             if parts.count == 1 { return [parts[0]] }
-            return [try ONNXValue.concatenating(parts, axis: a, shape: shape)]
+            return [try AnyTensor.concatenating(parts, axis: a, shape: shape)]
         }
     }
 
@@ -177,7 +182,7 @@ extension ONNXOps {
             guard ends.count == n, (axes?.count ?? n) == n, (steps?.count ?? n) == n else {
                 throw ONNXKernelError("starts, ends, axes and steps must have the same length")
             }
-            var shape = x.shape
+            var shape = x.dims
             let inStrides = rowMajorStrides(shape)
             var strides = inStrides
             var offset = 0
@@ -187,7 +192,7 @@ extension ONNXOps {
                 guard seen.insert(axis).inserted else { throw ONNXKernelError("axes \(axes ?? []) repeat an axis") }
                 let given = steps?[i] ?? 1
                 guard given != 0 else { throw ONNXKernelError("steps must not be 0") }
-                let dim = x.shape[axis]
+                let dim = x.dims[axis]
                 // A step longer than the axis takes one element, as the axis's length does;
                 // clamping keeps the arithmetic below in range for any given step.
                 let reach = Swift.max(dim, 1)
@@ -209,7 +214,7 @@ extension ONNXOps {
                 strides[axis] = inStrides[axis] * step
                 if count > 0 { offset += start * inStrides[axis] }
             }
-            return [x.gathering(stridedSources(shape, strides: strides, offset: offset), shape: shape)]
+            return [try x.gathering(stridedSources(shape, strides: strides, offset: offset), shape: shape)]
         }
     }
 
@@ -224,13 +229,13 @@ extension ONNXOps {
             let indicesValue = try input(inputs, 1, "indices")
             let indices = try indicesValue.indexScalars("indices")
             let a = try normalizedAxis(axis, rank: x.rank)
-            let dim = x.shape[a]
-            let outer = x.shape[..<a].reduce(1, *), inner = x.shape[(a + 1)...].reduce(1, *)
+            let dim = x.dims[a]
+            let outer = x.dims[..<a].reduce(1, *), inner = x.dims[(a + 1)...].reduce(1, *)
             let resolved = try indices.map { i in
                 guard i >= -dim, i < dim else { throw ONNXKernelError("index \(i) is out of range for axis \(a) of size \(dim)") }
                 return i < 0 ? i + dim : i
             }
-            let shape = Array(x.shape[..<a]) + indicesValue.shape + Array(x.shape[(a + 1)...])
+            let shape = Array(x.dims[..<a]) + indicesValue.dims + Array(x.dims[(a + 1)...])
             _ = try ONNXLimits.elementCount(shape)
             var sources: [Int] = []
             sources.reserveCapacity(outer * resolved.count * inner)
@@ -240,7 +245,7 @@ extension ONNXOps {
                     for k in 0..<inner { sources.append(base + k) }
                 }
             }
-            return [x.gathering(sources, shape: shape)]
+            return [try x.gathering(sources, shape: shape)]
         }
     }
 }

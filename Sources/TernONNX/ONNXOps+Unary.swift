@@ -55,19 +55,19 @@ extension ONNXOps {
     /// Applies `float` in place to input `i` (taking it out of `inputs`, so
     /// an unshared buffer is reused) or `double` to each DOUBLE element.
     static func mapFloating(
-        _ inputs: inout [ONNXValue?], _ i: Int,
+        _ inputs: inout [AnyTensor?], _ i: Int,
         _ float: (UnsafeMutableBufferPointer<Float>) -> Void, _ double: (Double) -> Double
-    ) throws -> ONNXValue {
+    ) throws -> AnyTensor {
         let value = try input(inputs, i, "X")
         inputs[i] = nil
         switch consume value {
-        case var .float(t):
+        case var .float32(t):
             t.withUnsafeMutableBufferPointer(float)
-            return .float(t)
-        case let .double(a):
-            return .double(ONNXArray(shape: a.shape, scalars: a.scalars.map(double)))
+            return .float32(t)
+        case let .float64(t):
+            return .float64(t.map(double))
         case let other:
-            throw ONNXKernelError("X must be FLOAT or DOUBLE, got \(other.dataType.name)")
+            throw ONNXKernelError("X must be FLOAT or DOUBLE, got \(other.dtype.onnxName)")
         }
     }
 
@@ -110,31 +110,34 @@ extension ONNXOps {
         try context.expect(inputs: 1...3)
         return { inputs in
             let x = try input(inputs, 0, "input")
-            func bound(_ i: Int, _ what: String) throws -> ONNXValue? {
+            func bound<T: TensorScalar>(_ i: Int, _ what: String, _: T.Type) throws -> T? {
                 guard i < inputs.count, let b = inputs[i] else { return nil }
-                guard b.count == 1, b.dataType == x.dataType else {
-                    throw ONNXKernelError("\(what) must be a single \(x.dataType.name) element, got \(b.dataType.name) \(b.shape)")
+                guard b.count == 1, let t = b.tensor(of: T.self) else {
+                    throw ONNXKernelError("\(what) must be a single \(x.dtype.onnxName) element, got \(b.dtype.onnxName) \(b.dims)")
                 }
-                return b
+                return t[flat: 0]
             }
-            let low = try bound(1, "min"), high = try bound(2, "max")
+            func clamp<T: TensorScalar & Comparable>(_ t: Tensor<T>, _ lowest: T, _ highest: T) throws -> AnyTensor {
+                let lo = try bound(1, "min", T.self) ?? lowest, hi = try bound(2, "max", T.self) ?? highest
+                return AnyTensor(t.map { Swift.min(Swift.max($0, lo), hi) })
+            }
             switch x {
-            case .float:
-                let lo = low?.floatTensor![flat: 0] ?? -.infinity, hi = high?.floatTensor![flat: 0] ?? .infinity
+            case .float32:
+                let lo = try bound(1, "min", Float.self) ?? -.infinity, hi = try bound(2, "max", Float.self) ?? .infinity
                 return try [mapFloating(&inputs, 0, { v in
                     for i in v.indices { v[i] = Swift.min(Swift.max(v[i], lo), hi) }
                 }, { $0 })]
-            case let .double(a):
-                let lo = low?.doubleScalars[0] ?? -.infinity, hi = high?.doubleScalars[0] ?? .infinity
-                return [.double(ONNXArray(shape: a.shape, scalars: a.scalars.map { Swift.min(Swift.max($0, lo), hi) }))]
-            case let .int64(a):
-                let lo = low?.int64Scalars![0] ?? .min, hi = high?.int64Scalars![0] ?? .max
-                return [.int64(ONNXArray(shape: a.shape, scalars: a.scalars.map { Swift.min(Swift.max($0, lo), hi) }))]
-            case let .int32(a):
-                let lo = low.map { Int32($0.doubleScalars[0]) } ?? .min, hi = high.map { Int32($0.doubleScalars[0]) } ?? .max
-                return [.int32(ONNXArray(shape: a.shape, scalars: a.scalars.map { Swift.min(Swift.max($0, lo), hi) }))]
+            case let .float64(t): return [try clamp(t, -.infinity, .infinity)]
+            case let .int64(t): return [try clamp(t, .min, .max)]
+            case let .int32(t): return [try clamp(t, .min, .max)]
+            case let .int16(t): return [try clamp(t, .min, .max)]
+            case let .int8(t): return [try clamp(t, .min, .max)]
+            case let .uint64(t): return [try clamp(t, .min, .max)]
+            case let .uint32(t): return [try clamp(t, .min, .max)]
+            case let .uint16(t): return [try clamp(t, .min, .max)]
+            case let .uint8(t): return [try clamp(t, .min, .max)]
             default:
-                throw ONNXKernelError("input must be numeric, got \(x.dataType.name)")
+                throw ONNXKernelError("input must be numeric, got \(x.dtype.onnxName)")
             }
         }
     }

@@ -320,7 +320,7 @@ private func inferONNX(_ request: V2InferBody, _ loaded: LoadedModel, _ services
 
 /// Runs an ONNX model through the runtime's limiter; inputs the graph
 /// refuses at run time (a shape its operators cannot take) are 400s.
-private func predictONNX(_ loaded: LoadedModel, _ inputs: [String: ONNXValue], _ services: ServerServices) async throws -> [String: ONNXValue] {
+private func predictONNX(_ loaded: LoadedModel, _ inputs: [String: AnyTensor], _ services: ServerServices) async throws -> [String: AnyTensor] {
     try requireReady(loaded)
     do {
         return try await services.runtime.predict(loaded, onnx: inputs)

@@ -8,7 +8,7 @@ import TernTensor
 /// A checked V2 inference request for an ONNX model.
 struct ONNXInferRequest {
     var id: String?
-    var inputs: [String: ONNXValue]
+    var inputs: [String: AnyTensor]
     /// Output names asked for, in order (nil: every graph output).
     var requested: [String]?
 }
@@ -18,7 +18,7 @@ struct ONNXInferRequest {
 /// answer, with their real names, datatypes and shapes.
 enum ONNXCodec {
     /// The V2 datatypes an ONNX model can take and return.
-    static func v2Type(_ type: ONNXDataType) -> V2DataType? { V2DataType(rawValue: type.v2Name) }
+    static func v2Type(_ type: DType) -> V2DataType? { V2DataType(rawValue: type.v2Name) }
 
     static func decodeInfer(_ root: JSONValue, binary: BinarySections?, model: ONNXModel, maxElements: Int) throws -> ONNXInferRequest {
         guard case let .object(body) = root else { throw V2Codec.bad("the request body must be a JSON object") }
@@ -31,21 +31,21 @@ enum ONNXCodec {
         }
         try V2Codec.checkParameters(body["parameters"], field: "parameters")
         request.requested = try requestedOutputs(body["outputs"], model: model)
-        let expected = model.inputs.map { "'\($0.name)'" }.joined(separator: ", ")
+        let expected = model.inputInfos.map { "'\($0.name)'" }.joined(separator: ", ")
         guard case let .array(tensors)? = body["inputs"] else { throw V2Codec.bad("'inputs' must be a list of tensors: \(expected)") }
         var binary = binary
         for (i, item) in tensors.enumerated() {
             guard case let .object(tensor) = item else { throw V2Codec.bad("'inputs[\(i)]' must be an object") }
             try V2Codec.allowOnly(["name", "shape", "datatype", "parameters", "data"], in: tensor, what: "input tensor")
             guard case let .string(name)? = tensor["name"] else { throw V2Codec.bad("'inputs[\(i)].name' must be a string") }
-            guard let info = model.inputs.first(where: { $0.name == name }) else {
+            guard let info = model.inputInfos.first(where: { $0.name == name }) else {
                 throw V2Codec.bad("unknown input '\(name.prefix(64))'; the model takes \(expected)")
             }
             guard request.inputs[name] == nil else { throw V2Codec.bad("input '\(name.prefix(64))' is given twice") }
             request.inputs[name] = try decodeTensor(tensor, info: info, field: "inputs[\(i)]", binary: &binary, maxElements: maxElements)
         }
         try binary?.finish()
-        if let missing = model.inputs.first(where: { request.inputs[$0.name] == nil }) {
+        if let missing = model.inputInfos.first(where: { request.inputs[$0.name] == nil }) {
             throw V2Codec.bad("missing input '\(missing.name)'; the model takes \(expected)")
         }
         return request
@@ -64,8 +64,8 @@ enum ONNXCodec {
             guard case let .object(output) = item else { throw V2Codec.bad("'outputs[\(i)]' must be an object") }
             try V2Codec.allowOnly(["name", "parameters"], in: output, what: "requested output")
             guard case let .string(name)? = output["name"] else { throw V2Codec.bad("'outputs[\(i)].name' must be a string") }
-            guard model.outputs.contains(where: { $0.name == name }) else {
-                throw V2Codec.bad("unknown output '\(name.prefix(64))'; the model has \(model.outputs.map { "'\($0.name)'" }.joined(separator: ", "))")
+            guard model.outputInfos.contains(where: { $0.name == name }) else {
+                throw V2Codec.bad("unknown output '\(name.prefix(64))'; the model has \(model.outputInfos.map { "'\($0.name)'" }.joined(separator: ", "))")
             }
             try V2Codec.checkParameters(output["parameters"], field: "outputs[\(i)].parameters")
             return name
@@ -75,11 +75,11 @@ enum ONNXCodec {
     /// One input tensor, from JSON `data` or a binary section, checked
     /// against the graph's declared datatype, rank and fixed dimensions.
     private static func decodeTensor(_ tensor: [String: JSONValue], info: ONNXValueInfo, field: String,
-                                     binary: inout BinarySections?, maxElements: Int) throws -> ONNXValue {
+                                     binary: inout BinarySections?, maxElements: Int) throws -> AnyTensor {
         try V2Codec.checkParameters(tensor["parameters"], field: "\(field).parameters")
         guard case let .string(typeName)? = tensor["datatype"] else { throw V2Codec.bad("'\(field).datatype' must be a string") }
-        guard let declared = v2Type(info.dataType) else {
-            throw V2Codec.bad("input '\(info.name)' has datatype \(info.dataType.name), which Tern cannot feed")
+        guard let declared = v2Type(info.dtype) else {
+            throw V2Codec.bad("input '\(info.name)' has datatype \(info.dtype.onnxName), which Tern cannot feed")
         }
         guard typeName == declared.rawValue else {
             throw V2Codec.bad("input '\(info.name)' is \(declared.rawValue), got '\(typeName.prefix(32))'")
@@ -94,12 +94,12 @@ enum ONNXCodec {
             let bytes = try V2Binary.section(binarySize, hasData: tensor["data"] != nil, binary: &binary, field: field)
             try V2Binary.checkSize(binarySize, count: count, datatype: declared, shape: shape, field: field)
             guard count <= maxElements else { throw TensorJSON.tooMany(maxElements) }
-            if declared == .FP32 { return .float(try V2Binary.floats(bytes, shape: Shape(shape), field: field)) }
+            if declared == .FP32 { return .float32(try V2Binary.floats(bytes, shape: Shape(shape), field: field)) }
             if declared == .INT64 {
                 let ints: [Int64] = bytes.withUnsafeReadableBytes { src in
                     (0..<count).map { Int64(littleEndian: src.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
                 }
-                return .int64(ONNXArray(shape: shape, scalars: ints))
+                return .int64(try Tensor(shape: Shape(shape), scalars: ints))
             }
             values = try V2Binary.doubles(bytes, datatype: declared, field: field)
         } else {
@@ -113,18 +113,20 @@ enum ONNXCodec {
             values = data.values
         }
         try V2Codec.checkValues(values, datatype: declared, field: field)
-        return value(values, type: info.dataType, shape: shape)
+        return try value(values, type: info.dtype, shape: shape)
     }
 
     /// Values (already checked for the type's range) as a value of `type`.
-    static func value(_ values: [Double], type: ONNXDataType, shape: [Int]) -> ONNXValue {
+    static func value(_ values: [Double], type: DType, shape: [Int]) throws -> AnyTensor {
+        let shape = Shape(shape)
         switch type {
-        case .double: return .double(ONNXArray(shape: shape, scalars: values))
-        case .int64: return .int64(ONNXArray(shape: shape, scalars: values.map { Int64($0) }))
-        case .int32: return .int32(ONNXArray(shape: shape, scalars: values.map { Int32($0) }))
-        case .uint8: return .uint8(ONNXArray(shape: shape, scalars: values.map { UInt8($0) }))
-        case .bool: return .bool(ONNXArray(shape: shape, scalars: values.map { $0 != 0 }))
-        default: return .float(try! Tensor(shape: Shape(shape), scalars: values.lazy.map { Float($0) }))
+        case .float64: return .float64(try Tensor(shape: shape, scalars: values))
+        case .float16: return .float16(try Tensor(shape: shape, scalars: values.map { Float16($0) }))
+        case .int64: return .int64(try Tensor(shape: shape, scalars: values.map { Int64($0) }))
+        case .int32: return .int32(try Tensor(shape: shape, scalars: values.map { Int32($0) }))
+        case .uint8: return .uint8(try Tensor(shape: shape, scalars: values.map { UInt8($0) }))
+        case .bool: return .bool(try Tensor(shape: shape, scalars: values.map { $0 != 0 }))
+        default: return .float32(try Tensor(shape: shape, scalars: values.lazy.map { Float($0) }))
         }
     }
 
@@ -141,25 +143,25 @@ enum ONNXCodec {
     // MARK: Responses
 
     /// The outputs asked for (or all), as V2 tensors.
-    static func outputs(_ values: [String: ONNXValue], model: ONNXModel, requested: [String]?) -> [V2Output] {
-        let names = requested ?? model.outputs.map(\.name)
+    static func outputs(_ values: [String: AnyTensor], model: ONNXModel, requested: [String]?) -> [V2Output] {
+        let names = requested ?? model.outputInfos.map(\.name)
         return names.compactMap { name in
             guard let value = values[name] else { return nil }
-            return V2Output(name: name, datatype: value.dataType.v2Name, shape: value.shape, values: .onnx(value))
+            return V2Output(name: name, datatype: value.dtype.v2Name, shape: value.shape.dimensions, values: .onnx(value))
         }
     }
 
     static func metadata(_ loaded: LoadedModel, _ model: ONNXModel, versions: [Int]) -> JSONValue {
         func describe(_ info: ONNXValueInfo) -> JSONValue {
-            .object(["name": .string(info.name), "datatype": .string(info.dataType.v2Name),
+            .object(["name": .string(info.name), "datatype": .string(info.dtype.v2Name),
                      "shape": .array((info.dimensions ?? []).map { .int(Int64($0)) })])
         }
         return .object([
             "name": .string(loaded.model),
             "versions": .array(versions.map { .string(String($0)) }),
             "platform": .string("onnx"),
-            "inputs": .array(model.inputs.map(describe)),
-            "outputs": .array(model.outputs.map(describe)),
+            "inputs": .array(model.inputInfos.map(describe)),
+            "outputs": .array(model.outputInfos.map(describe)),
         ])
     }
 
@@ -172,15 +174,15 @@ enum ONNXCodec {
                 case let .symbolic(name): return .string(name.isEmpty ? "?" : name)
                 }
             } ?? []
-            return .object(["name": .string(info.name), "datatype": .string(info.dataType.v2Name), "shape": .array(shape)])
+            return .object(["name": .string(info.name), "datatype": .string(info.dtype.v2Name), "shape": .array(shape)])
         }
         let ops = Set(model.graph.nodes.map(\.opType)).sorted()
         return String(decoding: JSONValue.object([
             "format": .string("onnx"),
             "opset": .int(Int64(model.graph.opsetVersion)),
             "producer": .string(model.graph.producer),
-            "inputs": .array(model.inputs.map(describe)),
-            "outputs": .array(model.outputs.map(describe)),
+            "inputs": .array(model.inputInfos.map(describe)),
+            "outputs": .array(model.outputInfos.map(describe)),
             "operators": .array(ops.map { .string($0) }),
             "nodes": .int(Int64(model.graph.nodes.count)),
         ]).serialized(), as: UTF8.self)
@@ -191,13 +193,13 @@ enum ONNXCodec {
     /// `:predict` on a one-input ONNX model: `instances` (one sample per
     /// element, the batch dimension added) or `inputs` (the whole tensor,
     /// or an object naming the input). Answers the outputs per sample.
-    static func decodePredict(_ root: JSONValue, model: ONNXModel, maxElements: Int) throws -> (inputs: [String: ONNXValue], columnar: Bool) {
+    static func decodePredict(_ root: JSONValue, model: ONNXModel, maxElements: Int) throws -> (inputs: [String: AnyTensor], columnar: Bool) {
         guard case let .object(body) = root else { throw V2Codec.bad("the request body must be a JSON object") }
         try V2Codec.allowOnly(["signature_name", "instances", "inputs"], in: body, what: "request")
-        guard model.inputs.count == 1, let info = model.inputs.first else {
-            throw V2Codec.bad("this ONNX model takes \(model.inputs.count) inputs; use the V2 protocol, which names each")
+        guard model.inputInfos.count == 1, let info = model.inputInfos.first else {
+            throw V2Codec.bad("this ONNX model takes \(model.inputInfos.count) inputs; use the V2 protocol, which names each")
         }
-        guard let type = v2Type(info.dataType) else { throw V2Codec.bad("input '\(info.name)' has datatype \(info.dataType.name), which Tern cannot feed") }
+        guard let type = v2Type(info.dtype) else { throw V2Codec.bad("input '\(info.name)' has datatype \(info.dtype.onnxName), which Tern cannot feed") }
         let columnar: Bool
         var tensorValue: JSONValue
         switch (body["instances"], body["inputs"]) {
@@ -225,7 +227,7 @@ enum ONNXCodec {
             shape = [batch] + sample
         }
         try checkShape(shape, info: info, field: field)
-        return ([info.name: value(data.values, type: info.dataType, shape: shape)], columnar)
+        return ([info.name: try value(data.values, type: info.dtype, shape: shape)], columnar)
     }
 
     /// TF Serving's signature of an ONNX model: every input and output with
@@ -233,27 +235,27 @@ enum ONNXCodec {
     static func tfSignature(_ model: ONNXModel) -> JSONValue {
         func info(_ value: ONNXValueInfo) -> (String, JSONValue) {
             (value.name, .object([
-                "dtype": .string("DT_" + (value.dataType == .float ? "FLOAT" : value.dataType.name)),
+                "dtype": .string("DT_" + (value.dtype == .float32 ? "FLOAT" : value.dtype.onnxName)),
                 "tensor_shape": .object(["dim": .array((value.dimensions ?? []).map { .object(["size": .string(String($0))]) })]),
                 "name": .string(value.name),
             ]))
         }
         return .object([
-            "inputs": .object(Dictionary(uniqueKeysWithValues: model.inputs.map(info))),
-            "outputs": .object(Dictionary(uniqueKeysWithValues: model.outputs.map(info))),
+            "inputs": .object(Dictionary(uniqueKeysWithValues: model.inputInfos.map(info))),
+            "outputs": .object(Dictionary(uniqueKeysWithValues: model.outputInfos.map(info))),
             "method_name": .string("tensorflow/serving/predict"),
         ])
     }
 
     /// TF Serving's answer: per-sample values of the single output, or per
     /// sample an object of every output.
-    static func predictResponse(_ values: [String: ONNXValue], model: ONNXModel, columnar: Bool) -> JSONValue {
-        let outputs = model.outputs.compactMap { info in values[info.name].map { (info.name, $0) } }
+    static func predictResponse(_ values: [String: AnyTensor], model: ONNXModel, columnar: Bool) -> JSONValue {
+        let outputs = model.outputInfos.compactMap { info in values[info.name].map { (info.name, $0) } }
         if columnar {
             if outputs.count == 1 { return .object(["outputs": json(outputs[0].1)]) }
             return .object(["outputs": .object(Dictionary(uniqueKeysWithValues: outputs.map { ($0.0, json($0.1)) }))])
         }
-        let batch = outputs.first.map { $0.1.rank > 0 ? $0.1.shape[0] : 1 } ?? 0
+        let batch = outputs.first.map { $0.1.shape.rank > 0 ? $0.1.shape[0] : 1 } ?? 0
         let rows: [JSONValue] = (0..<batch).map { row in
             if outputs.count == 1 { return json(outputs[0].1, row: row) }
             return .object(Dictionary(uniqueKeysWithValues: outputs.map { ($0.0, json($0.1, row: row)) }))
@@ -262,8 +264,8 @@ enum ONNXCodec {
     }
 
     /// A value as nested JSON lists (one sample's when `row` is given).
-    static func json(_ value: ONNXValue, row: Int? = nil) -> JSONValue {
-        var shape = value.shape
+    static func json(_ value: AnyTensor, row: Int? = nil) -> JSONValue {
+        var shape = value.shape.dimensions
         var flat = flatJSON(value)
         if let row, !shape.isEmpty {
             let per = shape.dropFirst().reduce(1, *)
@@ -282,29 +284,19 @@ enum ONNXCodec {
     }
 
     /// The elements as JSON values.
-    static func flatJSON(_ value: ONNXValue) -> [JSONValue] {
+    static func flatJSON(_ value: AnyTensor) -> [JSONValue] {
         switch value {
-        case let .float(t): return t.scalars.map { .float($0) }
-        case let .double(a): return a.scalars.map { .double($0) }
-        case let .int64(a): return a.scalars.map { .int($0) }
-        case let .int32(a): return a.scalars.map { .int(Int64($0)) }
-        case let .uint8(a): return a.scalars.map { .int(Int64($0)) }
-        case let .bool(a): return a.scalars.map { .bool($0) }
+        case let .float32(t): return t.scalars.map { .float($0) }
+        case let .float16(t): return t.scalars.map { .float(Float($0)) }
+        case let .float64(t): return t.scalars.map { .double($0) }
+        case let .bool(t): return t.scalars.map { .bool($0) }
+        case let .string(t): return t.values.map { .string($0) }
+        default: return value.doubleScalars.map { .int(Int64($0)) }
         }
     }
 
     /// Raw little-endian bytes of the elements (BOOL one byte each).
-    static func rawBytes(_ value: ONNXValue, into out: inout [UInt8]) {
-        func append<T: FixedWidthInteger>(_ values: [T]) {
-            for v in values { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        }
-        switch value {
-        case let .float(t): append(t.scalars.map(\.bitPattern))
-        case let .double(a): append(a.scalars.map(\.bitPattern))
-        case let .int64(a): append(a.scalars)
-        case let .int32(a): append(a.scalars)
-        case let .uint8(a): out.append(contentsOf: a.scalars)
-        case let .bool(a): out.append(contentsOf: a.scalars.map { $0 ? 1 : 0 })
-        }
+    static func rawBytes(_ value: AnyTensor, into out: inout [UInt8]) {
+        value.withLittleEndianBytes { out.append(contentsOf: $0) }
     }
 }

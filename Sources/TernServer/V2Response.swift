@@ -15,7 +15,7 @@ struct V2Output {
         /// BYTES elements (UTF-8 text).
         case strings([String])
         /// An ONNX model's output, of its own element type.
-        case onnx(ONNXValue)
+        case onnx(AnyTensor)
     }
 
     var name: String
@@ -73,7 +73,7 @@ enum V2Response {
                 switch output.values {
                 case let .floats(tensor): entry["data"] = .floats(tensor.scalars)
                 case let .strings(list): entry["data"] = .array(list.map { .string($0) })
-                case let .onnx(.float(tensor)): entry["data"] = .floats(tensor.scalars)
+                case let .onnx(.float32(tensor)): entry["data"] = .floats(tensor.scalars)
                 case let .onnx(value): entry["data"] = .array(ONNXCodec.flatJSON(value))
                 }
             }

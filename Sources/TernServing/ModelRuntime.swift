@@ -349,7 +349,7 @@ extension ModelRuntime {
     /// - Throws: ``ONNXRuntimeError`` for inputs the graph does not accept,
     ///   ``InferenceLimiterError/overloaded(running:queued:)`` when too many
     ///   predictions are waiting.
-    public nonisolated func predict(_ loaded: LoadedModel, onnx inputs: [String: ONNXValue]) async throws -> [String: ONNXValue] {
+    public nonisolated func predict(_ loaded: LoadedModel, onnx inputs: [String: AnyTensor]) async throws -> [String: AnyTensor] {
         guard let model = loaded.onnxModel else {
             throw FormatError.invalidSpec("model '\(loaded.model)' version \(loaded.version) is not an ONNX model")
         }

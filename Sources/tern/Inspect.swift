@@ -35,16 +35,16 @@ func onnxSummary(_ model: ONNXModel) -> String {
                 }
             }.joined(separator: ", ") + ")"
         } ?? "(unknown shape)"
-        return "  \(info.name): \(info.dataType.name) \(dims)"
+        return "  \(info.name): \(info.dtype.onnxName) \(dims)"
     }
     let graph = model.graph
     var counts: [String: Int] = [:]
     for node in graph.nodes { counts[node.opType, default: 0] += 1 }
     let weights = graph.initializers.values.reduce(0) { $0 + $1.count }
     var lines = ["ONNX model: \(graph.producer.isEmpty ? "unknown producer" : graph.producer), opset \(graph.opsetVersion)", "inputs:"]
-    lines += model.inputs.map(describe)
+    lines += model.inputInfos.map(describe)
     lines.append("outputs:")
-    lines += model.outputs.map(describe)
+    lines += model.outputInfos.map(describe)
     lines.append("nodes: \(graph.nodes.count) (" + counts.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ") + ")")
     lines.append("constants: \(graph.initializers.count) tensors, \(grouped(weights)) values (\(model.parameterBytes) bytes)")
     return lines.joined(separator: "\n")

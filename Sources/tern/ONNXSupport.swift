@@ -26,9 +26,9 @@ extension ONNXModel {
     /// declared per-sample dimensions: raw pixels for a UINT8 input (such as
     /// Tern's own exports, which rescale inside the graph), pixels divided
     /// by `scale` for a FLOAT input.
-    func imageInputs(_ images: Tensor<UInt8>, scale: Float) throws -> [ONNXValue] {
-        guard inputs.count == 1, let input = inputs.first, input.dataType == .float || input.dataType == .uint8 else {
-            throw CLIError("the ONNX model must take one FLOAT or UINT8 input to be fed images; it takes \(inputs.map { "\($0.name) (\($0.dataType.name))" }.joined(separator: ", "))")
+    func imageInputs(_ images: Tensor<UInt8>, scale: Float) throws -> [AnyTensor] {
+        guard inputInfos.count == 1, let input = inputInfos.first, input.dtype == .float32 || input.dtype == .uint8 else {
+            throw CLIError("the ONNX model must take one FLOAT or UINT8 input to be fed images; it takes \(inputInfos.map { "\($0.name) (\($0.dtype.onnxName))" }.joined(separator: ", "))")
         }
         let n = images.rank > 0 ? images.shape[0] : 0
         let perSample = images.count / max(n, 1)
@@ -40,20 +40,20 @@ extension ONNXModel {
         guard dims.reduce(1, *) == perSample else {
             throw CLIError("input '\(input.name)' takes \(dims) per sample; the images have \(perSample) values")
         }
-        if input.dataType == .uint8 {
-            return [.uint8(ONNXArray(shape: [n] + dims, scalars: images.scalars))]
+        if input.dtype == .uint8 {
+            return [.uint8(try images.reshaped(Shape([n] + dims)))]
         }
         let inverse = 1 / scale
         let floats = images.withUnsafeBufferPointer { $0.map { Float($0) * inverse } }
-        return [.float(try Tensor(shape: Shape([n] + dims), scalars: floats))]
+        return [.float32(try Tensor(shape: Shape([n] + dims), scalars: floats))]
     }
 
     /// The first output (of ``run(ordered:)``'s answer) as `(n, units)` floats.
-    func firstOutput(_ outputs: [ONNXValue]) throws -> Tensor<Float> {
+    func firstOutput(_ outputs: [AnyTensor]) throws -> Tensor<Float> {
         guard let value = outputs.first else { throw CLIError("the model produced no output") }
         switch value {
-        case let .float(t): return t
-        default: throw CLIError("output '\(self.outputs.first?.name ?? "?")' is \(value.dataType.name), not FLOAT")
+        case let .float32(t): return t
+        default: throw CLIError("output '\(outputInfos.first?.name ?? "?")' is \(value.dtype.onnxName), not FLOAT")
         }
     }
 }

@@ -31,7 +31,7 @@ import TernTesting
         let biases = network.parameters.filter { $0.name.hasSuffix("/bias") }.map(\.value)
         #expect(kernels.count == 2 && biases.count == 2 && p.count == 4)
         // As PyTorch exports nn.Linear: Gemm with weights stored (out, in) and transB = 1.
-        func transposed(_ t: Tensor<Float>) -> ONNXValue {
+        func transposed(_ t: Tensor<Float>) -> AnyTensor {
             let (r, c) = (t.shape[0], t.shape[1])
             let s = t.scalars
             return .float(shape: [c, r], (0..<(r * c)).map { s[($0 % r) * c + $0 / r] })
@@ -44,24 +44,24 @@ import TernTesting
                 node("Softmax", ["logits"], ["probs"], ["axis": .int(1)]),
             ],
             initializers: [
-                "w1": tensorData("w1", transposed(kernels[0])), "b1": tensorData("b1", .float(biases[0])),
-                "w2": tensorData("w2", transposed(kernels[1])), "b2": tensorData("b2", .float(biases[1])),
+                "w1": tensorData("w1", transposed(kernels[0])), "b1": tensorData("b1", .float32(biases[0])),
+                "w2": tensorData("w2", transposed(kernels[1])), "b2": tensorData("b2", .float32(biases[1])),
             ],
-            inputs: [ONNXValueInfo(name: "x", dataType: .float, shape: [.symbolic("N"), .fixed(784)])],
-            outputs: [valueInfo("probs", .float, nil)], opsetVersion: 17)
+            inputs: [ONNXValueInfo(name: "x", dtype: .float32, shape: [.symbolic("N"), .fixed(784)])],
+            outputs: [valueInfo("probs", .float32, nil)], opsetVersion: 17)
         let executor = try ONNXExecutor(graph: graph)
 
         // An MNIST-like image: mostly zeros with a blob of ink.
         var image = Tensor<Float>(zeros: [1, 784])
         for row in 8..<20 { for column in 10..<18 { image[0, row * 28 + column] = Float((row * column) % 7) / 7 } }
         let native = try network.predict(image)
-        let imported = try executor.run(["x": .float(image)])["probs"]
-        expectClose(try #require(imported?.floatTensor), native, rtol: 1e-5, atol: 1e-6, "probabilities")
+        let imported = try executor.run(["x": .float32(image)])["probs"]
+        expectClose(try #require(imported?.testFloats), native, rtol: 1e-5, atol: 1e-6, "probabilities")
 
         let iterations = 2000
         _ = try bestTime(rounds: 1, iterations: iterations) { _ = try network.predict(image) }  // warm-up
         let nativeTime = try bestTime(iterations: iterations) { _ = try network.predict(image) }
-        let importedTime = try bestTime(iterations: iterations) { _ = try executor.run(["x": .float(image)]) }
+        let importedTime = try bestTime(iterations: iterations) { _ = try executor.run(["x": .float32(image)]) }
         let ratio = importedTime / nativeTime
         print("MNIST MLP, one image: native \(nativeTime * 1e6) µs, ONNX executor \(importedTime * 1e6) µs, ratio \(ratio)")
         // The target is 1.2x; measured 1.55-2.0x on a shared 2-core machine (native is
@@ -85,7 +85,7 @@ import TernTesting
         let kernels = network.parameters.filter { $0.name.hasSuffix("/kernel") }.map(\.value)
         let biases = network.parameters.filter { $0.name.hasSuffix("/bias") }.map(\.value)
         // Tern's conv kernel (kH, kW, inC, outC) becomes ONNX's (outC, inC, kH, kW).
-        func onnxKernel(_ k: Tensor<Float>) -> ONNXValue {
+        func onnxKernel(_ k: Tensor<Float>) -> AnyTensor {
             let (kh, kw, ci, co) = (k.shape[0], k.shape[1], k.shape[2], k.shape[3])
             var out = [Float](repeating: 0, count: k.count)
             for o in 0..<co { for c in 0..<ci { for y in 0..<kh { for x in 0..<kw {
@@ -113,18 +113,18 @@ import TernTesting
                 node("Softmax", ["logits"], ["probs"]),
             ],
             initializers: [
-                "k1": tensorData("k1", onnxKernel(kernels[0])), "b1": tensorData("b1", .float(biases[0])),
-                "k2": tensorData("k2", onnxKernel(kernels[1])), "b2": tensorData("b2", .float(biases[1])),
-                "w3": tensorData("w3", .float(shape: [c * h * w, 10], rows)), "b3": tensorData("b3", .float(biases[2])),
+                "k1": tensorData("k1", onnxKernel(kernels[0])), "b1": tensorData("b1", .float32(biases[0])),
+                "k2": tensorData("k2", onnxKernel(kernels[1])), "b2": tensorData("b2", .float32(biases[1])),
+                "w3": tensorData("w3", .float(shape: [c * h * w, 10], rows)), "b3": tensorData("b3", .float32(biases[2])),
             ],
-            inputs: [valueInfo("x", .float, [1, 1, 28, 28])],
-            outputs: [valueInfo("probs", .float, nil)], opsetVersion: 17)
+            inputs: [valueInfo("x", .float32, [1, 1, 28, 28])],
+            outputs: [valueInfo("probs", .float32, nil)], opsetVersion: 17)
         let executor = try ONNXExecutor(graph: graph)
 
         let image = randomTensor([1, 28, 28, 1], seed: 9, low: 0, high: 1)
         let native = try network.predict(image)
-        let onnxImage = ONNXValue.float(try image.reshaped([1, 1, 28, 28]))  // one channel: same bytes
-        let imported = try #require(try executor.run(["x": onnxImage])["probs"]?.floatTensor)
+        let onnxImage = AnyTensor.float32(try image.reshaped([1, 1, 28, 28]))  // one channel: same bytes
+        let imported = try #require(try executor.run(["x": onnxImage])["probs"]?.testFloats)
         expectClose(imported, native, rtol: 1e-4, atol: 1e-6, "probabilities")
 
         let nativeTime = try bestTime(iterations: 200) { _ = try network.predict(image) }

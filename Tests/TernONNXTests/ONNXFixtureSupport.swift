@@ -23,17 +23,17 @@ enum ONNXFixtures {
 
     /// The three sections of a fixture file.
     struct Fixture {
-        var inputs: [String: ONNXValue]
-        var outputs: [String: ONNXValue]
-        var initializers: [String: ONNXValue]
+        var inputs: [String: AnyTensor]
+        var outputs: [String: AnyTensor]
+        var initializers: [String: AnyTensor]
     }
 
     static func load(_ url: URL) throws -> Fixture {
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url), options: [.fragmentsAllowed])
         guard let root = object as? [String: Any] else { throw FixtureError(description: "\(url.lastPathComponent): not a JSON object") }
-        func section(_ key: String) throws -> [String: ONNXValue] {
+        func section(_ key: String) throws -> [String: AnyTensor] {
             guard let entries = root[key] as? [String: Any] else { return [:] }
-            var values: [String: ONNXValue] = [:]
+            var values: [String: AnyTensor] = [:]
             for (name, entry) in entries { values[name] = try value(entry, name: name) }
             return values
         }
@@ -46,7 +46,7 @@ enum ONNXFixtures {
 
     /// One `{"datatype", "shape", "data"}` entry. Numbers may also be the
     /// strings "NaN", "Infinity" and "-Infinity".
-    static func value(_ entry: Any, name: String) throws -> ONNXValue {
+    static func value(_ entry: Any, name: String) throws -> AnyTensor {
         guard let e = entry as? [String: Any], let type = e["datatype"] as? String,
               let shape = (e["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
               let data = e["data"] as? [Any]
@@ -69,34 +69,45 @@ enum ONNXFixtures {
         }
         switch type {
         case "FLOAT": return .float(shape: shape, try data.map { Float(try number($0)) })
+        case "FLOAT16": return .float16(try Tensor(shape: Shape(shape), scalars: try data.map { Float16(Float(try number($0))) }))
         case "DOUBLE": return .double(shape: shape, try data.map(number))
         case "INT64": return .int64(shape: shape, try data.map(integer))
-        case "INT32": return .int32(ONNXArray(shape: shape, scalars: try data.map { Int32(try integer($0)) }))
-        case "UINT8": return .uint8(ONNXArray(shape: shape, scalars: try data.map { UInt8(try integer($0)) }))
+        case "INT32": return .int32(try Tensor(shape: Shape(shape), scalars: try data.map { Int32(try integer($0)) }))
+        case "UINT8": return .uint8(try Tensor(shape: Shape(shape), scalars: try data.map { UInt8(try integer($0)) }))
         case "BOOL": return .bool(shape: shape, try data.map { try number($0) != 0 })
         default: throw FixtureError(description: "entry '\(name)': unsupported datatype \(type)")
         }
     }
 }
 
+/// The largest relative error `actual` shows against `expected`
+/// (|a − e| / |e| over the elements with |e| above `floor`), for reports.
+func maxRelativeError(_ actual: AnyTensor?, _ expected: AnyTensor, floor: Double = 1e-3) -> Double {
+    guard let actual, actual.count == expected.count else { return .infinity }
+    let a = actual.doubleScalars, e = expected.doubleScalars
+    var worst = 0.0
+    for i in a.indices where abs(e[i]) > floor { worst = max(worst, abs(a[i] - e[i]) / abs(e[i])) }
+    return worst
+}
+
 /// Records a failure unless `actual` matches `expected`: same element type
-/// and shape, FLOAT/DOUBLE elements within 1e-5 absolute or 1e-4 relative
-/// (NaN matches NaN), other types exactly.
+/// and shape, floating-point elements within `atol` absolute or `rtol`
+/// relative (NaN matches NaN), other types exactly.
 func expectONNXClose(
-    _ actual: ONNXValue?, _ expected: ONNXValue, _ name: String,
+    _ actual: AnyTensor?, _ expected: AnyTensor, _ name: String,
     atol: Double = 1e-5, rtol: Double = 1e-4, sourceLocation: SourceLocation = #_sourceLocation
 ) {
     guard let actual else {
         Issue.record("\(name): missing output", sourceLocation: sourceLocation)
         return
     }
-    guard actual.dataType == expected.dataType, actual.shape == expected.shape else {
-        Issue.record("\(name): got \(actual.dataType.name) \(actual.shape), expected \(expected.dataType.name) \(expected.shape)",
+    guard actual.dtype == expected.dtype, actual.shape == expected.shape else {
+        Issue.record("\(name): got \(actual.dtype.onnxName) \(actual.shape), expected \(expected.dtype.onnxName) \(expected.shape)",
                      sourceLocation: sourceLocation)
         return
     }
     let a = actual.doubleScalars, e = expected.doubleScalars
-    let exact = ![ONNXDataType.float, .double].contains(expected.dataType)
+    let exact = !expected.dtype.isFloatingPoint
     for i in a.indices {
         let ok: Bool
         if exact {
@@ -116,7 +127,7 @@ func expectONNXClose(
 
 /// Compares every expected output by name.
 func expectONNXOutputs(
-    _ actual: [String: ONNXValue], _ expected: [String: ONNXValue], sourceLocation: SourceLocation = #_sourceLocation
+    _ actual: [String: AnyTensor], _ expected: [String: AnyTensor], sourceLocation: SourceLocation = #_sourceLocation
 ) {
     for (name, value) in expected.sorted(by: { $0.key < $1.key }) {
         expectONNXClose(actual[name], value, name, sourceLocation: sourceLocation)
@@ -125,22 +136,14 @@ func expectONNXOutputs(
 
 /// Builds an initializer (raw little-endian bytes) from a value, as the
 /// loader would.
-func tensorData(_ name: String, _ value: ONNXValue) -> ONNXTensorData {
-    var bytes: [UInt8] = []
-    switch value {
-    case let .float(t): for x in t.scalars { withUnsafeBytes(of: x.bitPattern.littleEndian) { bytes += $0 } }
-    case let .double(a): for x in a.scalars { withUnsafeBytes(of: x.bitPattern.littleEndian) { bytes += $0 } }
-    case let .int64(a): for x in a.scalars { withUnsafeBytes(of: x.littleEndian) { bytes += $0 } }
-    case let .int32(a): for x in a.scalars { withUnsafeBytes(of: x.littleEndian) { bytes += $0 } }
-    case let .uint8(a): bytes = a.scalars
-    case let .bool(a): bytes = a.scalars.map { $0 ? 1 : 0 }
-    }
-    return ONNXTensorData(name: name, dataType: value.dataType, shape: value.shape, bytes: bytes)
+func tensorData(_ name: String, _ value: AnyTensor) -> ONNXTensorData {
+    ONNXTensorData(name: name, dtype: value.dtype, shape: value.shape.dimensions,
+                   bytes: value.withLittleEndianBytes { Array($0) })
 }
 
 /// A declared graph input or output with every dimension fixed.
-func valueInfo(_ name: String, _ type: ONNXDataType, _ shape: [Int]?) -> ONNXValueInfo {
-    ONNXValueInfo(name: name, dataType: type, shape: shape?.map { .fixed($0) })
+func valueInfo(_ name: String, _ type: DType, _ shape: [Int]?) -> ONNXValueInfo {
+    ONNXValueInfo(name: name, dtype: type, shape: shape?.map { .fixed($0) })
 }
 
 /// A graph whose inputs are `fixture.inputs` (shapes declared) and whose
@@ -149,7 +152,27 @@ func fixtureGraph(_ fixture: ONNXFixtures.Fixture, nodes: [ONNXNode], outputs: [
     ONNXGraph(
         nodes: nodes,
         initializers: fixture.initializers.reduce(into: [:]) { $0[$1.key] = tensorData($1.key, $1.value) },
-        inputs: fixture.inputs.keys.sorted().map { valueInfo($0, fixture.inputs[$0]!.dataType, fixture.inputs[$0]!.shape) },
-        outputs: outputs.map { valueInfo($0, fixture.outputs[$0]?.dataType ?? .float, nil) },
+        inputs: fixture.inputs.sorted { $0.key < $1.key }.map { valueInfo($0.key, $0.value.dtype, $0.value.shape.dimensions) },
+        outputs: outputs.map { valueInfo($0, fixture.outputs[$0]?.dtype ?? .float32, nil) },
         opsetVersion: opset)
+}
+
+/// Tensors from shapes and elements, as the tests write them (the counts
+/// agree in every test; a mismatch stops the test).
+extension AnyTensor {
+    static func float(shape: [Int], _ scalars: [Float]) -> AnyTensor { .float32(tensor(shape, scalars)) }
+    static func double(shape: [Int], _ scalars: [Double]) -> AnyTensor { .float64(tensor(shape, scalars)) }
+    static func int64(shape: [Int], _ scalars: [Int64]) -> AnyTensor { .int64(tensor(shape, scalars)) }
+    static func int32(shape: [Int], _ scalars: [Int32]) -> AnyTensor { .int32(tensor(shape, scalars)) }
+    static func uint8(shape: [Int], _ scalars: [UInt8]) -> AnyTensor { .uint8(tensor(shape, scalars)) }
+    static func bool(shape: [Int], _ scalars: [Bool]) -> AnyTensor { .bool(tensor(shape, scalars)) }
+
+    private static func tensor<T: TensorScalar>(_ shape: [Int], _ scalars: [T]) -> Tensor<T> {
+        do { return try Tensor(shape: Shape(shape), scalars: scalars) } catch {
+            preconditionFailure("test tensor: \(scalars.count) elements for shape \(shape)")
+        }
+    }
+
+    /// The FLOAT tensor, or nil.
+    var testFloats: Tensor<Float>? { tensor(of: Float.self) }
 }

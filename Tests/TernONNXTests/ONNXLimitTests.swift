@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TernTesting
 import TernFormats
+import TernTensor
 import TernONNX
 
 /// Shapes from a model or a request are counted with overflow checks and
@@ -32,8 +33,8 @@ import TernONNX
     /// An outer product of two fed inputs fails at run time with a clear
     /// error, before its output is allocated.
     @Test func outerProductsOfInputsAreRefused() throws {
-        let column = ONNXValue.float(shape: [200_000, 1], [Float](repeating: 1, count: 200_000))
-        let row = ONNXValue.float(shape: [1, 200_000], [Float](repeating: 1, count: 200_000))
+        let column = AnyTensor.float(shape: [200_000, 1], [Float](repeating: 1, count: 200_000))
+        let row = AnyTensor.float(shape: [1, 200_000], [Float](repeating: 1, count: 200_000))
         for op in ["MatMul", "Mul", "Add"] {
             #expect(throws: (any Error).self, "\(op)") {
                 _ = try runGraph([node(op, ["a", "b"], ["y"])], inputs: ["a": column, "b": row], outputs: ["y"])
@@ -48,8 +49,8 @@ import TernONNX
     /// A server binds its own budget around a run: the same graph runs
     /// under the default and is refused under a smaller one, on any thread.
     @Test func theLimitIsBoundPerRun() throws {
-        let a = ONNXValue.float(shape: [64, 1], [Float](repeating: 1, count: 64))
-        let b = ONNXValue.float(shape: [1, 64], [Float](repeating: 2, count: 64))
+        let a = AnyTensor.float(shape: [64, 1], [Float](repeating: 1, count: 64))
+        let b = AnyTensor.float(shape: [1, 64], [Float](repeating: 2, count: 64))
         let graph = [node("MatMul", ["a", "b"], ["y"])]
         #expect(try runGraph(graph, inputs: ["a": a, "b": b], outputs: ["y"])["y"]?.shape == [64, 64])
         let error = ONNXLimits.$maxElements.withValue(1000) {
@@ -64,15 +65,15 @@ import TernONNX
     /// Gather's output grows with its indices and a Conv's with the model's
     /// pads: both are counted before allocating.
     @Test func gatherAndConvOutputsAreBounded() throws {
-        let table = ONNXValue.float(shape: [4, 1000], [Float](repeating: 1, count: 4000))
-        let indices = ONNXValue.int64(shape: [100], [Int64](repeating: 1, count: 100))
+        let table = AnyTensor.float(shape: [4, 1000], [Float](repeating: 1, count: 4000))
+        let indices = AnyTensor.int64(shape: [100], [Int64](repeating: 1, count: 100))
         let graph = [node("Gather", ["table", "i"], ["y"])]
         #expect(try runGraph(graph, inputs: ["table": table, "i": indices], outputs: ["y"])["y"]?.shape == [100, 1000])
         ONNXLimits.$maxElements.withValue(50_000) {
             #expect(throws: (any Error).self) { try runGraph(graph, inputs: ["table": table, "i": indices], outputs: ["y"]) }
         }
-        let x = ONNXValue.float(shape: [1, 1, 2, 2], [1, 2, 3, 4])
-        let w = ONNXValue.float(shape: [1, 1, 1, 1], [1])
+        let x = AnyTensor.float(shape: [1, 1, 2, 2], [1, 2, 3, 4])
+        let w = AnyTensor.float(shape: [1, 1, 1, 1], [1])
         var conv = node("Conv", ["x", "w"], ["y"])
         conv.attributes["pads"] = .ints([100_000, 100_000, 100_000, 100_000])
         #expect(throws: (any Error).self) { try runGraph([conv], inputs: ["x": x, "w": w], outputs: ["y"]) }
@@ -84,7 +85,7 @@ import TernONNX
     /// multiplied trapped; it is an error now, as is a warm-up input whose
     /// declared size cannot be counted.
     @Test func reshapeTargetsAreCountedWithOverflowChecks() throws {
-        let x = ONNXValue.float(shape: [2, 3], [1, 2, 3, 4, 5, 6])
+        let x = AnyTensor.float(shape: [2, 3], [1, 2, 3, 4, 5, 6])
         for target: [Int64] in [[-1, 1 << 62, 4], [1 << 62, 1 << 62], [1 << 40, 1 << 40, 0]] {
             #expect(throws: (any Error).self, "\(target)") {
                 _ = try runGraph([node("Reshape", ["x", "shape"], ["y"])], inputs: ["x": x],
@@ -98,14 +99,14 @@ import TernONNX
 
     /// Found by the fuzzer: Slice steps of ±Int64.max overflowed.
     @Test func sliceStepsOfAnySizeAreSafe() throws {
-        let x = ONNXValue.float(shape: [5], [0, 1, 2, 3, 4])
+        let x = AnyTensor.float(shape: [5], [0, 1, 2, 3, 4])
         for (step, expected): (Int64, [Float]) in [(.max, [0]), (.min, [4]), (-(1 << 62), [4]), (2, [0, 2, 4])] {
             let starts: Int64 = step < 0 ? -1 : 0, ends: Int64 = step < 0 ? .min : .max
             let y = try runGraph([node("Slice", ["x", "starts", "ends", "axes", "steps"], ["y"])], inputs: ["x": x],
                                  initializers: ["starts": .int64(shape: [1], [starts]), "ends": .int64(shape: [1], [ends]),
                                                 "axes": .int64(shape: [1], [0]), "steps": .int64(shape: [1], [step])],
                                  outputs: ["y"])
-            guard case let .float(t)? = y["y"] else { Issue.record("no output for step \(step)"); continue }
+            guard case let .float32(t)? = y["y"] else { Issue.record("no output for step \(step)"); continue }
             #expect(t.scalars == expected, "step \(step)")
         }
     }

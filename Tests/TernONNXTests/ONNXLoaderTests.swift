@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TernTesting
 import TernFormats
+import TernTensor
 @testable import TernONNX
 
 /// Builds small models with the generated protobuf messages.
@@ -12,9 +13,9 @@ enum ONNXTestModels {
         [UInt8](try Data(contentsOf: fixtures.appendingPathComponent(name)))
     }
 
-    static func valueInfo(_ name: String, _ type: ONNXDataType = .float, _ dims: [Int64?]) -> ONNXProto_ValueInfoProto {
+    static func valueInfo(_ name: String, _ type: DType = .float32, _ dims: [Int64?]) -> ONNXProto_ValueInfoProto {
         var tensor = ONNXProto_TypeProto.Tensor()
-        tensor.elemType = type.rawValue
+        tensor.elemType = type.onnxCode
         var shape = ONNXProto_TensorShapeProto()
         shape.dim = dims.map { d in
             var dim = ONNXProto_TensorShapeProto.Dimension()
@@ -42,7 +43,7 @@ enum ONNXTestModels {
     static func floats(_ name: String, _ values: [Float], dims: [Int64]) -> ONNXProto_TensorProto {
         var t = ONNXProto_TensorProto()
         t.name = name
-        t.dataType = ONNXDataType.float.rawValue
+        t.dataType = DType.float32.onnxCode
         t.dims = dims
         t.floatData = values
         return t
@@ -52,8 +53,8 @@ enum ONNXTestModels {
     static func model(
         nodes: [ONNXProto_NodeProto] = [node("Add", ["x", "bias"], ["s"], name: "add"), node("Relu", ["s"], ["y"], name: "relu")],
         initializers: [ONNXProto_TensorProto] = [floats("bias", [1, -1], dims: [2])],
-        inputs: [ONNXProto_ValueInfoProto] = [valueInfo("x", .float, [nil, 2])],
-        outputs: [ONNXProto_ValueInfoProto] = [valueInfo("y", .float, [nil, 2])],
+        inputs: [ONNXProto_ValueInfoProto] = [valueInfo("x", .float32, [nil, 2])],
+        outputs: [ONNXProto_ValueInfoProto] = [valueInfo("y", .float32, [nil, 2])],
         opsets: [(String, Int64)] = [("", 17)]
     ) -> ONNXProto_ModelProto {
         var graph = ONNXProto_GraphProto()
@@ -112,7 +113,7 @@ enum ONNXTestModels {
             #expect(Set(graph.outputs.map(\.name)) == Set(outputs.keys), "\(file)")
             for info in graph.inputs + graph.outputs {
                 let entry = inputs[info.name] ?? outputs[info.name]
-                #expect(entry?["datatype"] as? String == info.dataType.name, "\(file) \(info.name)")
+                #expect(entry?["datatype"] as? String == info.dtype.onnxName, "\(file) \(info.name)")
                 if let shape = info.shape, let actual = entry?["shape"] as? [Int] {
                     #expect(shape.count == actual.count, "\(file) \(info.name)")
                     for (d, n) in zip(shape, actual) { if case let .fixed(f) = d { #expect(f == n, "\(file) \(info.name)") } }
@@ -126,10 +127,10 @@ enum ONNXTestModels {
         #expect(graph.opsetVersion == 17)
         #expect(graph.producer == "tern-fixtures 1")
         #expect(graph.nodes.map(\.opType) == ["Flatten", "Gemm", "Relu", "Gemm", "Softmax"])
-        #expect(graph.inputs == [ONNXValueInfo(name: "input", dataType: .float, shape: [.symbolic("N"), .fixed(1), .fixed(28), .fixed(28)])])
-        #expect(graph.outputs == [ONNXValueInfo(name: "output", dataType: .float, shape: [.symbolic("N"), .fixed(10)])])
+        #expect(graph.inputs == [ONNXValueInfo(name: "input", dtype: .float32, shape: [.symbolic("N"), .fixed(1), .fixed(28), .fixed(28)])])
+        #expect(graph.outputs == [ONNXValueInfo(name: "output", dtype: .float32, shape: [.symbolic("N"), .fixed(10)])])
         let w = try #require(graph.initializers["fc1.weight"])
-        #expect(w.dataType == .float && w.shape == [128, 784] && w.bytes.count == 128 * 784 * 4)
+        #expect(w.dtype == .float32 && w.shape == [128, 784] && w.bytes.count == 128 * 784 * 4)
         #expect(graph.nodes[1].attributes["transB"] == .int(1))
         #expect(graph.nodes[1].attributes["alpha"] == .float(1))
         #expect(graph.nodes[4].attributes["axis"] == .int(1))
@@ -140,11 +141,11 @@ enum ONNXTestModels {
         #expect(graph.opsetVersion == 13)
         #expect(graph.nodes.map(\.opType) == ["Reshape", "MatMul", "Add", "Relu", "MatMul", "Add", "Softmax"])
         let shape = try #require(graph.initializers["const_fold_opt__12"])
-        #expect(shape.dataType == .int64 && shape.shape == [2])
+        #expect(shape.dtype == .int64 && shape.shape == [2])
         #expect(shape.bytes == littleEndianBytes([Int64(-1), 784]))
         let constant = try ONNXModelFile.parse(M.fixture("op_constant_of_shape.onnx"))
         guard case let .tensor(value)? = constant.nodes[0].attributes["value"] else { Issue.record("no tensor attribute"); return }
-        #expect(value.dataType == .float && value.shape == [1] && value.bytes == littleEndianBytes([Float(0.5).bitPattern]))
+        #expect(value.dtype == .float32 && value.shape == [1] && value.bytes == littleEndianBytes([Float(0.5).bitPattern]))
         let ints = try ONNXModelFile.parse(M.fixture("op_constant_value_ints.onnx"))
         #expect(ints.nodes[0].attributes["value_ints"] == .ints([3, 2]))
         let gelu = try ONNXModelFile.parse(M.fixture("op_gelu_tanh.onnx"))
@@ -154,13 +155,13 @@ enum ONNXTestModels {
     // MARK: tensors and attributes
 
     @Test func normalisesTypedTensorFields() throws {
-        var i64 = ONNXProto_TensorProto(); i64.name = "i64"; i64.dataType = ONNXDataType.int64.rawValue; i64.dims = [3]; i64.int64Data = [-1, 0, 1 << 40]
-        var i32 = ONNXProto_TensorProto(); i32.name = "i32"; i32.dataType = ONNXDataType.int32.rawValue; i32.dims = [2]; i32.int32Data = [-5, 7]
-        var u8 = ONNXProto_TensorProto(); u8.name = "u8"; u8.dataType = ONNXDataType.uint8.rawValue; u8.dims = [3]; u8.int32Data = [0, 128, 255]
-        var s8 = ONNXProto_TensorProto(); s8.name = "s8"; s8.dataType = ONNXDataType.int8.rawValue; s8.dims = [2]; s8.int32Data = [-128, 127]
-        var b = ONNXProto_TensorProto(); b.name = "b"; b.dataType = ONNXDataType.bool.rawValue; b.dims = [2, 1]; b.int32Data = [1, 0]
-        var d = ONNXProto_TensorProto(); d.name = "d"; d.dataType = ONNXDataType.double.rawValue; d.dims = []; d.doubleData = [0.25]
-        var raw = ONNXProto_TensorProto(); raw.name = "raw"; raw.dataType = ONNXDataType.bool.rawValue; raw.dims = [3]; raw.rawData = Data([0, 1, 7])
+        var i64 = ONNXProto_TensorProto(); i64.name = "i64"; i64.dataType = DType.int64.onnxCode; i64.dims = [3]; i64.int64Data = [-1, 0, 1 << 40]
+        var i32 = ONNXProto_TensorProto(); i32.name = "i32"; i32.dataType = DType.int32.onnxCode; i32.dims = [2]; i32.int32Data = [-5, 7]
+        var u8 = ONNXProto_TensorProto(); u8.name = "u8"; u8.dataType = DType.uint8.onnxCode; u8.dims = [3]; u8.int32Data = [0, 128, 255]
+        var s8 = ONNXProto_TensorProto(); s8.name = "s8"; s8.dataType = DType.int8.onnxCode; s8.dims = [2]; s8.int32Data = [-128, 127]
+        var b = ONNXProto_TensorProto(); b.name = "b"; b.dataType = DType.bool.onnxCode; b.dims = [2, 1]; b.int32Data = [1, 0]
+        var d = ONNXProto_TensorProto(); d.name = "d"; d.dataType = DType.float64.onnxCode; d.dims = []; d.doubleData = [0.25]
+        var raw = ONNXProto_TensorProto(); raw.name = "raw"; raw.dataType = DType.bool.onnxCode; raw.dims = [3]; raw.rawData = Data([0, 1, 7])
         let extra = [i64, i32, u8, s8, b, d, raw]
         let graph = try ONNXModelFile.parse(M.bytes(M.model(initializers: [M.floats("bias", [1, -1], dims: [2])] + extra)))
         #expect(graph.initializers["bias"]?.bytes == littleEndianBytes([Float(1).bitPattern, Float(-1).bitPattern]))
@@ -178,7 +179,7 @@ enum ONNXTestModels {
     @Test func dropsInitializersFromInputsAndNamesNodes() throws {
         let model = M.model(
             nodes: [M.node("Add", ["x", "bias"], ["s"]), M.node("Relu", ["s"], ["y"])],
-            inputs: [M.valueInfo("x", .float, [nil, 2]), M.valueInfo("bias", .float, [2])])
+            inputs: [M.valueInfo("x", .float32, [nil, 2]), M.valueInfo("bias", .float32, [2])])
         let graph = try ONNXModelFile.parse(M.bytes(model))
         #expect(graph.inputs.map(\.name) == ["x"])
         #expect(graph.nodes.map(\.name) == ["Add_0", "Relu_1"])
@@ -186,9 +187,9 @@ enum ONNXTestModels {
     }
 
     @Test func readsDimensionsAndDefaultDomainAlias() throws {
-        var unnamed = M.valueInfo("x", .float, [nil, 2])
+        var unnamed = M.valueInfo("x", .float32, [nil, 2])
         unnamed.type.tensorType.shape.dim[0] = ONNXProto_TensorShapeProto.Dimension()
-        var noShape = M.valueInfo("y", .float, [])
+        var noShape = M.valueInfo("y", .float32, [])
         noShape.type.tensorType.clearShape()
         let graph = try ONNXModelFile.parse(M.bytes(M.model(inputs: [unnamed], outputs: [noShape], opsets: [("ai.onnx", 21), ("ai.onnx.ml", 3)])))
         #expect(graph.inputs[0].shape == [.symbolic(""), .fixed(2)])
@@ -213,7 +214,7 @@ enum ONNXTestModels {
         #expect(attributes["perm"] == .ints([1, 0]))
         #expect(attributes["scales"] == .floats([1, 2]))
         #expect(attributes["names"] == .strings(["a", "b"]))
-        #expect(attributes["value"] == .tensor(ONNXTensorData(name: "add.value", dataType: .float, shape: [1], bytes: littleEndianBytes([Float(3).bitPattern]))))
+        #expect(attributes["value"] == .tensor(ONNXTensorData(name: "add.value", dtype: .float32, shape: [1], bytes: littleEndianBytes([Float(3).bitPattern]))))
     }
 
     // MARK: hostile files
@@ -290,7 +291,7 @@ enum ONNXTestModels {
         #expect(reason2.contains("more than the file could hold"))
         huge.dims = [2, -1]
         #expect(try M.error(M.model(initializers: [huge])) == .invalidTensor(name: "bias", reason: "negative dimension -1 in [2, -1]"))
-        var input = M.valueInfo("x", .float, [nil, 2]); input.type.tensorType.shape.dim[1].dimValue = -3
+        var input = M.valueInfo("x", .float32, [nil, 2]); input.type.tensorType.shape.dim[1].dimValue = -3
         #expect(try M.error(M.model(inputs: [input])) == .invalidGraph("graph input 'x' has dimension -3"))
     }
 
@@ -305,13 +306,31 @@ enum ONNXTestModels {
         if case .unsupported? = try M.error(M.model(initializers: [external])) {} else { Issue.record("external_data without location flag") }
     }
 
+    @Test func readsFloat16AndWideUnsignedTensors() throws {
+        // FLOAT16 as raw bytes or as bit patterns in int32_data; UINT16 likewise; UINT32/UINT64 in uint64_data.
+        var raw = ONNXProto_TensorProto(); raw.name = "raw"; raw.dataType = DType.float16.onnxCode; raw.dims = [1]; raw.rawData = Data([0x00, 0x3C])
+        var bits = ONNXProto_TensorProto(); bits.name = "bits"; bits.dataType = DType.float16.onnxCode; bits.dims = [2]; bits.int32Data = [0x3C00, 0xC000]
+        var u16 = ONNXProto_TensorProto(); u16.name = "u16"; u16.dataType = DType.uint16.onnxCode; u16.dims = [1]; u16.int32Data = [65535]
+        var u32 = ONNXProto_TensorProto(); u32.name = "u32"; u32.dataType = DType.uint32.onnxCode; u32.dims = [1]; u32.uint64Data = [1 << 31]
+        var u64 = ONNXProto_TensorProto(); u64.name = "u64"; u64.dataType = DType.uint64.onnxCode; u64.dims = [1]; u64.uint64Data = [UInt64.max]
+        let graph = try ONNXModelFile.parse(M.bytes(M.model(initializers: [M.floats("bias", [1, -1], dims: [2]), raw, bits, u16, u32, u64])))
+        #expect(graph.initializers["raw"]?.dtype == .float16 && graph.initializers["raw"]?.bytes == [0x00, 0x3C])
+        #expect(graph.initializers["bits"]?.bytes == [0x00, 0x3C, 0x00, 0xC0])
+        #expect(graph.initializers["u16"]?.bytes == [0xFF, 0xFF])
+        #expect(graph.initializers["u32"]?.bytes == [0, 0, 0, 0x80])
+        #expect(graph.initializers["u64"]?.bytes == [UInt8](repeating: 0xFF, count: 8))
+        var outOfRange = bits; outOfRange.int32Data = [0x10000, 0]
+        #expect(try M.error(M.model(initializers: [M.floats("bias", [0, 0], dims: [2]), outOfRange]))
+            == .invalidTensor(name: "bits", reason: "FLOAT16 element 0 is 65536, outside 0...65535"))
+    }
+
     @Test func refusesUnsupportedDataTypes() throws {
         var s = ONNXProto_TensorProto(); s.name = "bias"; s.dataType = 8; s.dims = [1]; s.stringData = [Data("a".utf8)]
-        #expect(try M.error(M.model(initializers: [s])) == .unsupported("tensor 'bias' has data type STRING (Tern reads FLOAT, DOUBLE, INT64, INT32, INT8, UINT8, BOOL)"))
-        var h = ONNXProto_TensorProto(); h.name = "half"; h.dataType = 10; h.dims = [1]; h.rawData = Data(count: 2)
-        #expect(try M.error(M.model(initializers: [M.floats("bias", [0, 0], dims: [2]), h]))?.description.contains("'half' has data type FLOAT16") == true)
+        #expect(try M.error(M.model(initializers: [s])) == .unsupported("tensor 'bias' has data type STRING (Tern reads FLOAT, FLOAT16, DOUBLE, the integer types and BOOL)"))
+        var c = ONNXProto_TensorProto(); c.name = "bias"; c.dataType = 14; c.dims = [1]
+        #expect(try M.error(M.model(initializers: [c]))?.description.contains("tensor 'bias' has data type COMPLEX64") == true)
         var bf = ONNXProto_TensorProto(); bf.name = "bias"; bf.dataType = 16; bf.dims = [1]
-        #expect(try M.error(M.model(initializers: [bf])) == .unsupported("tensor 'bias' has data type BFLOAT16"))
+        #expect(try M.error(M.model(initializers: [bf])) == .unsupported("tensor 'bias' has data type BFLOAT16 (Tern reads FLOAT, FLOAT16, DOUBLE, the integer types and BOOL)"))
     }
 
     @Test func refusesCycles() throws {
@@ -355,12 +374,12 @@ enum ONNXTestModels {
         #expect(try M.error(overwrite) == .invalidGraph("value 'bias' is produced by an initializer and again by node 'a' (Relu)"))
         let missing = M.model(nodes: [M.node("Add", ["x", "nope"], ["y"], name: "add")])
         #expect(try M.error(missing) == .invalidGraph("node 'add' (Add) reads 'nope', which no graph input, initializer or node produces"))
-        let unproduced = M.model(outputs: [M.valueInfo("y", .float, [nil, 2]), M.valueInfo("z", .float, [1])])
+        let unproduced = M.model(outputs: [M.valueInfo("y", .float32, [nil, 2]), M.valueInfo("z", .float32, [1])])
         #expect(try M.error(unproduced) == .invalidGraph("graph output 'z' is not produced by any node, input or initializer"))
         #expect(try M.error(M.model(outputs: [])) == .invalidGraph("the graph has no outputs"))
-        var untyped = M.valueInfo("x", .float, [1]); untyped.clearType()
+        var untyped = M.valueInfo("x", .float32, [1]); untyped.clearType()
         #expect(try M.error(M.model(inputs: [untyped])) == .invalidGraph("graph input 'x' declares no type"))
-        var sequence = M.valueInfo("x", .float, [1]); sequence.type.sequenceType = Data()
+        var sequence = M.valueInfo("x", .float32, [1]); sequence.type.sequenceType = Data()
         if case .unsupported? = try M.error(M.model(inputs: [sequence])) {} else { Issue.record("sequence input") }
         // Optional inputs and outputs ("") are allowed.
         let optional = M.model(nodes: [M.node("Add", ["x", "bias"], ["s"]), M.node("Dropout", ["s", ""], ["y", ""])])

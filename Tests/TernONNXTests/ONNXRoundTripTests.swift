@@ -19,14 +19,14 @@ import TernONNX
                                         overrides: FitOverrides(epochs: 1, seed: 3))
         let imported = try ONNXModel(bytes: try model.onnxBytes())
         let input = try #require(imported.inputs.first)
-        #expect(imported.inputs.count == 1 && input.dataType == .uint8)
+        #expect(imported.inputs.count == 1 && input.dtype == .uint8)
         let images = try data.slice(8000..<8200).images
         let expected = try model.predict(images)
         let sampleDims = model.spec.input.shape.dimensions
-        let fed = ONNXValue.uint8(ONNXArray(shape: [200] + sampleDims, scalars: images.scalars))
+        let fed = AnyTensor.uint8(try images.reshaped(Shape([200] + sampleDims)))
         let outputs = try imported.run([input.name: fed])
         let outputName = try #require(imported.outputs.first).name
-        let got = try #require(outputs[outputName]?.floatTensor)
+        let got = try #require(outputs[outputName]?.testFloats)
         #expect(got.shape == expected.shape)
         var worst: Float = 0
         for i in 0..<expected.count { worst = max(worst, abs(got[flat: i] - expected[flat: i])) }
