@@ -61,6 +61,10 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(name: "CTernSystem"),
+        // Small utilities every layer shares (JSON, decimal parsing): no
+        // NIO, no Hummingbird. Optimised in debug too, like the engine: the
+        // number parser's tests convert millions of values.
+        .target(name: "TernSupport", swiftSettings: engineSettings),
         .target(
             name: "TernTensor",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
@@ -71,7 +75,7 @@ let package = Package(
         .target(
             name: "TernFormats",
             dependencies: [
-                "TernTensor", "TernNN", "TernData",
+                "TernSupport", "TernTensor", "TernNN", "TernData",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: engineSettings
@@ -106,7 +110,7 @@ let package = Package(
         .target(
             name: "TernServer",
             dependencies: [
-                "TernFormats", "TernONNX", "TernRegistry", "TernServing",
+                "TernSupport", "TernFormats", "TernONNX", "TernRegistry", "TernServing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -130,6 +134,7 @@ let package = Package(
             ]
         ),
         .target(name: "TernTesting", dependencies: ["TernTensor", "TernData", "TernFormats"]),
+        .testTarget(name: "TernSupportTests", dependencies: ["TernSupport"], swiftSettings: engineSettings),
         .testTarget(name: "TernTensorTests", dependencies: ["TernTensor", "TernTesting"]),
         .testTarget(name: "TernNNTests", dependencies: ["TernNN", "TernTesting"]),
         .testTarget(name: "TernDataTests", dependencies: ["TernData", "TernTesting"]),
@@ -144,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "TernServerTests",
             dependencies: [
-                "TernServer", "TernONNX", "TernTesting",
+                "TernServer", "TernSupport", "TernONNX", "TernTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -1,4 +1,5 @@
 import TernServing
+import TernSupport
 
 /// The `batching` object of a deployment (request and response):
 /// `{"max_batch_size": 32, "max_queue_delay_microseconds": 500,
