@@ -152,6 +152,12 @@ public struct JSONNumberError: Error, Equatable, Sendable, CustomStringConvertib
     public var literal: String
     public var reason: Reason
 
+    public init(index: Int, literal: String, reason: Reason) {
+        self.index = index
+        self.literal = literal
+        self.reason = reason
+    }
+
     /// "element 3 (1e39) is not a finite 32-bit float", for a caller to
     /// prefix with the field's name.
     public var description: String {

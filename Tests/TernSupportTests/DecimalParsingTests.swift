@@ -35,16 +35,15 @@ import TernSupport
         var random = SeededRandom(seed: 3)
         var check = Disagreements()
         for _ in 0..<200_000 {
-            let length = Int.random(in: 1...40, using: &random)
-            var digits = String((0..<length).map { _ in Character(String(Int.random(in: 0...9, using: &random))) })
-            if digits.count > 1, digits.first == "0" { digits.removeFirst() }
-            var text = Bool.random(using: &random) ? "-" : ""
-            let point = Int.random(in: 0...digits.count, using: &random)
-            if point == 0 || point == digits.count || digits.first == "0" {
-                text += digits
-            } else {
-                text += digits.prefix(point) + "." + digits.dropFirst(point)
+            func digits(_ count: Int) -> String {
+                String((0..<count).map { _ in Character(String(Int.random(in: 0...9, using: &random))) })
             }
+            var text = Bool.random(using: &random) ? "-" : ""
+            // An integer part without leading zeros (or a lone 0), then maybe a fraction.
+            let integerDigits = Int.random(in: 0...25, using: &random)
+            text += integerDigits == 0 ? "0" : String(Int.random(in: 1...9, using: &random)) + digits(integerDigits - 1)
+            let fractionDigits = Int.random(in: 0...25, using: &random)
+            if fractionDigits > 0 { text += "." + digits(fractionDigits) }
             if Bool.random(using: &random) {
                 text += "e" + String(Int.random(in: -360...330, using: &random))
             }
@@ -159,7 +158,9 @@ import TernSupport
         #expect(DecimalParsing.int64(utf8: "-0".utf8) == 0)
         #expect(DecimalParsing.int64(utf8: "1e19".utf8) == nil)
         #expect(DecimalParsing.int64(utf8: "12345678901234567890123".utf8) == nil)
-        #expect(DecimalParsing.int64(utf8: "0.00000000000000000000000001e26".utf8) == nil)  // digits past the 19th
+        #expect(DecimalParsing.int64(utf8: "0.00000000000000000000000001e26".utf8) == 1)
+        #expect(DecimalParsing.int64(utf8: "1000000000000000000.0000".utf8) == 1_000_000_000_000_000_000)
+        #expect(DecimalParsing.int64(utf8: "1000000000000000000.1".utf8) == nil)  // a non-zero digit past the 19th
     }
 
     @Test func grammar() {
