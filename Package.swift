@@ -61,6 +61,10 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(name: "CTernSystem"),
+        // Small utilities every layer shares (JSON, decimal parsing): no
+        // NIO, no Hummingbird. Optimised in debug too, like the engine: the
+        // number parser's tests convert millions of values.
+        .target(name: "TernSupport", swiftSettings: engineSettings),
         .target(
             name: "TernTensor",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
@@ -75,7 +79,7 @@ let package = Package(
         .target(
             name: "TernFormats",
             dependencies: [
-                "TernTensor", "TernNN", "TernData",
+                "TernSupport", "TernTensor", "TernNN", "TernData",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: engineSettings
@@ -113,7 +117,7 @@ let package = Package(
         .target(
             name: "TernServer",
             dependencies: [
-                "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernRegistry", "TernServing",
+                "TernSupport", "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernRegistry", "TernServing",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -145,6 +149,7 @@ let package = Package(
             ]
         ),
         .target(name: "TernTesting", dependencies: ["TernTensor", "TernData", "TernFormats"]),
+        .testTarget(name: "TernSupportTests", dependencies: ["TernSupport"], swiftSettings: engineSettings),
         .testTarget(
             name: "TernTensorTests",
             dependencies: ["TernTensor", "TernTesting", .product(name: "RealModule", package: "swift-numerics")]
@@ -176,7 +181,7 @@ let package = Package(
         .testTarget(
             name: "TernServerTests",
             dependencies: [
-                "TernTensor", "TernData", "TernFormats", "TernONNX", "TernTraining", "TernRegistry", "TernServing", "TernServer",
+                "TernSupport", "TernTensor", "TernData", "TernFormats", "TernONNX", "TernTraining", "TernRegistry", "TernServing", "TernServer",
                 "TernTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -3,6 +3,9 @@
 
 Writes into OUT_DIR:
   v2.json      KServe V2 JSON, UINT8 pixels, shape [1, 28, 28]
+  v2_fp32.json KServe V2 JSON, FP32 pixels / 255, shape [1, 28, 28], each value
+               written as numpy.tolist() writes a float32 array (the float64
+               repr of the float32: 253/255 is 0.9921568632125854)
   tf.json      TF Serving :predict, row format ({"instances": [[28 rows of 28]]})
   v2.bin       V2 with the binary tensor extension: JSON header, then 784 raw bytes
   v2.bin.len   the JSON header's length (the Inference-Header-Content-Length value)
@@ -17,6 +20,11 @@ import gzip
 import json
 import os
 import struct
+
+
+def float32(x):
+    """x rounded to float32, as a Python float (the value numpy.tolist() gives)."""
+    return struct.unpack("<f", struct.pack("<f", x))[0]
 
 
 def read_idx(path):
@@ -52,6 +60,14 @@ def main():
     v2 = {"inputs": [{"name": "input", "shape": [1, rows, cols], "datatype": "UINT8", "data": values}]}
     with open(os.path.join(a.out, "v2.json"), "w") as f:
         json.dump(v2, f, **compact)
+    # float32(p) / float32(255) rounded once to float32, as numpy computes it:
+    # p / 255 as a double is never within a double's rounding of a float32
+    # midpoint for these 256 values, so rounding it again to float32 is exact.
+    fp32 = [float32(v / 255) for v in values]
+    v2_fp32 = {"inputs": [{"name": "input", "shape": [1, rows, cols], "datatype": "FP32", "data": fp32}]}
+    with open(os.path.join(a.out, "v2_fp32.json"), "w") as f:
+        # json writes floats with repr(), as numpy.tolist() + json.dumps would.
+        json.dump(v2_fp32, f, **compact)
     tf = {"instances": [[values[r * cols:(r + 1) * cols] for r in range(rows)]]}
     with open(os.path.join(a.out, "tf.json"), "w") as f:
         json.dump(tf, f, **compact)

@@ -48,16 +48,19 @@ def main(paths):
     for name in rss_order:
         idle, peak = zip(*rss[name])
         print(f"| {name} | {med(idle):.1f} MB | {med(peak):.1f} MB |")
-    tern = {c: med([r[0] for r in rows[(n, c)]]) for (n, c) in order if n == "tern V2 JSON"}
-    peers = sorted({n for (n, _) in order if n.startswith("FastAPI")})
-    if tern and peers:
-        print("\nTern / FastAPI, V2 JSON requests/s (ratio of medians):\n\n```")
+    ratios = []
+    for fmt in ("V2 JSON", "V2 JSON FP32"):
+        tern = {c: med([r[0] for r in rows[(n, c)]]) for (n, c) in order if n == f"tern {fmt}"}
+        peers = sorted({n for (n, _) in order if n.startswith(f"FastAPI {fmt}, ")})
         for c, t in tern.items():
-            parts = [f"{t / med([r[0] for r in rows[(p, c)]]):.2f}x vs {p.removeprefix('FastAPI V2 JSON, ')}"
+            parts = [f"{t / med([r[0] for r in rows[(p, c)]]):.2f}x vs {p.removeprefix(f'FastAPI {fmt}, ')}"
                      for p in peers if (p, c) in rows]
-            print(f"  {c} connections:  " + "  ".join(parts))
+            if parts:
+                ratios.append(f"  {fmt}, {c} connections:  " + "  ".join(parts))
+    if ratios:
+        print("\nTern / FastAPI requests/s (ratio of medians):\n\n```")
+        print("\n".join(ratios))
         print("```")
-
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Serving benchmark: `tern serve` (release build) under wrk, over KServe V2
-# JSON, TF Serving :predict and V2 binary tensors, with a FastAPI + uvicorn +
+# JSON (UINT8 pixels, and FP32 values as numpy.tolist() writes them), TF
+# Serving :predict and V2 binary tensors, with a FastAPI + uvicorn +
 # NumPy peer serving the same weights over the same V2 JSON route, in one run.
 # Everything listens on 127.0.0.1 only and every load is bounded in time.
 #
@@ -11,6 +12,7 @@
 #   DURATION=10        seconds of measured load per row
 #   WARMUP=3           seconds of unmeasured load before each row (0 = none)
 #   CONNECTIONS="1 8 64"
+#   FORMATS="v2 fp32 tf binary"   the rows to drive (the peer serves v2 and fp32)
 #   WRK_THREADS=2      wrk threads (capped at the connection count)
 #   FASTAPI=1          0 skips the FastAPI peer (no venv, no pip)
 #   FASTAPI_WORKERS="1 2"
@@ -31,6 +33,7 @@ here=$root/Benchmarks/serving
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-3}
 CONNECTIONS=${CONNECTIONS:-1 8 64}
+FORMATS=${FORMATS:-v2 fp32 tf binary}
 WRK_THREADS=${WRK_THREADS:-2}
 FASTAPI=${FASTAPI:-1}
 FASTAPI_WORKERS=${FASTAPI_WORKERS:-1 2}
@@ -99,6 +102,8 @@ load() { # label url body content-type header-length
         echo "  $label, $c connections: $(grep '^RESULT' "$out" | cut -d' ' -f3-)"
     done
 }
+# Whether FORMATS includes a format.
+wanted() { case " $FORMATS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 unsupported() { printf '%s\t-\tRESULT unsupported (%s)\n' "$1" "$2" >>"$rows"; }
 probe() { # url body content-type header-length out -> HTTP status
     local extra=()
@@ -132,10 +137,12 @@ tf_url=$TERN_SERVER/v1/models/mnist:predict
 
 status=$(probe "$v2_url" "$bodies/v2.json" application/json "" "$work/tern_v2.out")
 [ "$status" = 200 ] || { echo "V2 JSON probe: HTTP $status: $(cat "$work/tern_v2.out")" >&2; exit 1; }
+status=$(probe "$v2_url" "$bodies/v2_fp32.json" application/json "" "$work/tern_fp32.out")
+[ "$status" = 200 ] || { echo "V2 JSON FP32 probe: HTTP $status: $(cat "$work/tern_fp32.out")" >&2; exit 1; }
 status=$(probe "$tf_url" "$bodies/tf.json" application/json "" "$work/tern_tf.out")
 [ "$status" = 200 ] || { echo "TF :predict probe: HTTP $status: $(cat "$work/tern_tf.out")" >&2; exit 1; }
 bin_status=$(probe "$v2_url" "$bodies/v2.bin" application/octet-stream "$binlen" "$work/tern_bin.out")
-echo "probes: V2 JSON 200, TF :predict 200, V2 binary $bin_status"
+echo "probes: V2 JSON 200, V2 JSON FP32 200, TF :predict 200, V2 binary $bin_status"
 sleep 1
 tern_idle=$(rss_kb "$tern_pid")
 echo "idle RSS with the model loaded: $(mb "$tern_idle")"
@@ -144,14 +151,15 @@ sample_rss "$tern_pid" "$work/tern_peak" &
 sampler=$!
 pids+=("$sampler")
 echo "$tern_idle" >"$work/tern_peak"
-load "tern V2 JSON" "$v2_url" "$bodies/v2.json" application/json ""
-if [ -n "$BATCHING" ]; then
+wanted v2 && load "tern V2 JSON" "$v2_url" "$bodies/v2.json" application/json ""
+wanted fp32 && load "tern V2 JSON FP32" "$v2_url" "$bodies/v2_fp32.json" application/json ""
+if [ -n "$BATCHING" ] && wanted v2; then
     load "tern V2 JSON, batching ${batch_delay} µs/${batch_size}" "$batched_url" "$bodies/v2.json" application/json ""
     curl -s "$TERN_SERVER/metrics" | awk '/^tern_inference_batch_size_(sum|count)\{.*mnist-batched/ { split($1, a, "{"); v[a[1]] = $2 }
         END { if (v["tern_inference_batch_size_count"] > 0) printf "  batching: %d runs of the model, %.1f samples per run on average\n", v["tern_inference_batch_size_count"], v["tern_inference_batch_size_sum"] / v["tern_inference_batch_size_count"] }'
 fi
-load "tern TF :predict" "$tf_url" "$bodies/tf.json" application/json ""
-case $bin_status in
+wanted tf && load "tern TF :predict" "$tf_url" "$bodies/tf.json" application/json ""
+wanted binary && case $bin_status in
     2??) load "tern V2 binary" "$v2_url" "$bodies/v2.bin" application/octet-stream "$binlen" ;;
     4??) echo "  V2 binary: unsupported (HTTP $bin_status: $(head -c 200 "$work/tern_bin.out"))"
          unsupported "tern V2 binary" "HTTP $bin_status on the probe" ;;
@@ -206,7 +214,8 @@ EOF
         sample_rss "$fpid" "$work/peer_peak" &
         sampler=$!
         pids+=("$sampler")
-        load "FastAPI V2 JSON, $w worker(s)" "$furl/v2/models/mnist/infer" "$bodies/v2.json" application/json ""
+        wanted v2 && load "FastAPI V2 JSON, $w worker(s)" "$furl/v2/models/mnist/infer" "$bodies/v2.json" application/json ""
+        wanted fp32 && load "FastAPI V2 JSON FP32, $w worker(s)" "$furl/v2/models/mnist/infer" "$bodies/v2_fp32.json" application/json ""
         stop "$sampler"
         peer_peak[$w]=$(cat "$work/peer_peak" 2>/dev/null || echo "${peer_idle[$w]}")
         stop "$fpid"
@@ -237,18 +246,21 @@ for w in $FASTAPI_WORKERS; do
 done
 if [ "$FASTAPI" = 1 ]; then
     echo
-    echo "Tern / FastAPI, V2 JSON requests/s:"
+    echo "Tern / FastAPI, V2 JSON requests/s (UINT8 and FP32 bodies):"
     awk -F'\t' -v workers="$FASTAPI_WORKERS" '
         BEGIN { nw = split(workers, wl, " ") }
         { match($3, /rps=[0-9.]+/); r = substr($3, RSTART + 4, RLENGTH - 4) }
-        $1 == "tern V2 JSON" { tern[$2] = r; order[++n] = $2 }
-        $1 ~ /^FastAPI/ { w = $1; sub(/^FastAPI V2 JSON, /, "", w); peer[w, $2] = r }
+        $1 == "tern V2 JSON" || $1 == "tern V2 JSON FP32" {
+            f = $1; sub(/^tern /, "", f); tern[f, $2] = r
+            if (!((f, $2) in seen)) { seen[f, $2] = 1; order[++n] = f SUBSEP $2 }
+        }
+        $1 ~ /^FastAPI V2 JSON/ { f = $1; sub(/^FastAPI /, "", f); w = f; sub(/, .*$/, "", f); sub(/^.*, /, "", w); peer[f, w, $2] = r }
         END {
             for (i = 1; i <= n; i++) {
-                c = order[i]; line = sprintf("  %s connections:", c)
+                split(order[i], k, SUBSEP); line = sprintf("  %s, %s connections:", k[1], k[2])
                 for (j = 1; j <= nw; j++) {
                     w = wl[j] " worker(s)"
-                    if (peer[w, c] > 0) line = line sprintf("  %.2fx vs %s", tern[c] / peer[w, c], w)
+                    if (peer[k[1], w, k[2]] > 0) line = line sprintf("  %.2fx vs %s", tern[k[1], k[2]] / peer[k[1], w, k[2]], w)
                 }
                 print line
             }

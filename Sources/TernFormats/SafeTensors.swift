@@ -1,3 +1,4 @@
+import TernSupport
 import Foundation
 import TernTensor
 
@@ -54,11 +55,11 @@ public struct SafeTensorsFile: Sendable {
         }
         if !metadata.isEmpty {
             let members = metadata.sorted { utf8Less($0.key, $1.key) }
-                .map { jsonQuoted($0.key) + ":" + jsonQuoted($0.value) }
+                .map { JSONValue.quoted($0.key) + ":" + JSONValue.quoted($0.value) }
             entries.append((Self.metadataKey, "{" + members.joined(separator: ",") + "}"))
         }
         entries.sort { utf8Less($0.key, $1.key) }
-        var header = Array(("{" + entries.map { jsonQuoted($0.key) + ":" + $0.json }.joined(separator: ",") + "}").utf8)
+        var header = Array(("{" + entries.map { JSONValue.quoted($0.key) + ":" + $0.json }.joined(separator: ",") + "}").utf8)
         header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
 
         var out: [UInt8] = []

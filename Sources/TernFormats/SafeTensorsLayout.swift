@@ -1,3 +1,4 @@
+import TernSupport
 import TernTensor
 
 /// The validated header of a safetensors file: where each tensor's bytes are,
@@ -51,13 +52,15 @@ public struct SafeTensorsLayout: Sendable, Equatable {
         }
         let headerBytes = Array(bytes[8..<8 + headerLength])
         guard String(validating: headerBytes, as: UTF8.self) != nil else { throw SafeTensorsError.headerNotUTF8 }
-        let json: JSONValue
+        let members: [(key: String, value: JSONValue)]
         do {
-            json = try JSONParser.parse(headerBytes)
-        } catch {
-            throw SafeTensorsError.invalidJSON(reason: error.reason, offset: error.offset)
+            switch try JSONParser.parseTopLevel(headerBytes, maxDepth: maxJSONDepth) {
+            case let .object(topLevel): members = topLevel
+            case let .other(value): throw SafeTensorsError.headerNotObject(found: kindName(value))
+            }
+        } catch let error as JSONParseError {
+            throw headerError(error)
         }
-        guard case let .object(members) = json else { throw SafeTensorsError.headerNotObject(found: json.kind) }
 
         let dataSection = (8 + headerLength)..<bytes.count
         var names = Set<String>()
@@ -78,35 +81,34 @@ public struct SafeTensorsLayout: Sendable, Equatable {
 
     private static func parseMetadata(_ value: JSONValue) throws -> [String: String] {
         guard case let .object(members) = value else {
-            throw SafeTensorsError.invalidMetadata(key: nil, reason: "expected an object, found \(value.kind)")
+            throw SafeTensorsError.invalidMetadata(key: nil, reason: "expected an object, found \(kindName(value))")
         }
         var metadata: [String: String] = [:]
-        for (key, value) in members {
+        // (The parser refuses a key that occurs twice: see headerError.)
+        for (key, value) in members.sorted(by: { $0.key < $1.key }) {
             guard case let .string(text) = value else {
-                throw SafeTensorsError.invalidMetadata(key: key, reason: "expected a string value, found \(value.kind)")
+                throw SafeTensorsError.invalidMetadata(key: key, reason: "expected a string value, found \(kindName(value))")
             }
-            guard metadata.updateValue(text, forKey: key) == nil else {
-                throw SafeTensorsError.invalidMetadata(key: key, reason: "the key occurs more than once")
-            }
+            metadata[key] = text
         }
         return metadata
     }
 
     private static func parseEntry(name: String, _ value: JSONValue) throws -> Entry {
         func invalid(_ reason: String) -> SafeTensorsError { .invalidEntry(tensor: name, reason: reason) }
-        guard case let .object(fields) = value else { throw invalid("expected an object, found \(value.kind)") }
+        guard case let .object(fields) = value else { throw invalid("expected an object, found \(kindName(value))") }
         var dtypeName: String?
-        var shapeValues: [JSONValue]?
-        var offsetValues: [JSONValue]?
-        var seen = Set<String>()
-        for (key, field) in fields {
-            guard seen.insert(key).inserted else { throw invalid("field '\(key)' occurs more than once") }
+        var shapeValues: [(text: String, value: JSONValue)]?
+        var offsetValues: [(text: String, value: JSONValue)]?
+        for (key, field) in fields.sorted(by: { $0.key < $1.key }) {
             switch (key, field) {
             case let ("dtype", .string(s)): dtypeName = s
-            case let ("shape", .array(a)): shapeValues = a
-            case let ("data_offsets", .array(a)): offsetValues = a
-            case ("dtype", _): throw invalid("'dtype' must be a string, found \(field.kind)")
-            case ("shape", _), ("data_offsets", _): throw invalid("'\(key)' must be an array, found \(field.kind)")
+            case ("dtype", _): throw invalid("'dtype' must be a string, found \(kindName(field))")
+            case ("shape", _), ("data_offsets", _):
+                guard let list = numberList(field) else {
+                    throw invalid("'\(key)' must be an array, found \(kindName(field))")
+                }
+                if key == "shape" { shapeValues = list } else { offsetValues = list }
             default: throw invalid("unknown field '\(key)'")
             }
         }
@@ -140,10 +142,55 @@ public struct SafeTensorsLayout: Sendable, Equatable {
         return Entry(name: name, dtype: dtype, shape: Shape(dims), byteRange: begin..<end)
     }
 
+    /// The nesting the header may use (an object of objects of arrays needs 3).
+    private static let maxJSONDepth = 16
+
+    /// A header that does not parse: a key twice in `__metadata__` or in a
+    /// tensor's entry is reported there, anything else as invalid JSON.
+    private static func headerError(_ error: JSONParseError) -> SafeTensorsError {
+        if case let .duplicateKey(key) = error.reason, error.path.count == 1, case let .key(owner) = error.path[0] {
+            return owner == SafeTensorsFile.metadataKey
+                ? .invalidMetadata(key: key, reason: "the key occurs more than once")
+                : .invalidEntry(tensor: owner, reason: "field '\(key)' occurs more than once")
+        }
+        return .invalidJSON(reason: error.message, offset: error.offset)
+    }
+
+    /// A value's kind as the header's messages name it ("an array" where
+    /// the server says "a list").
+    private static func kindName(_ value: JSONValue) -> String {
+        switch value {
+        case .numbers, .floats, .array: return "an array"
+        default: return value.kind
+        }
+    }
+
+    /// An array's elements with the text of each number as written.
+    private static func numberList(_ value: JSONValue) -> [(text: String, value: JSONValue)]? {
+        switch value {
+        case let .numbers(list):
+            return list.indices.map { i in (list.literal(at: i) ?? String(list[i]), JSONValue.double(list[i])) }
+        case let .array(items):
+            // Mixed lists: the parser keeps the numbers before the first
+            // non-number as doubles, written here as the integers they are.
+            return items.map { item in
+                switch item {
+                case let .int(i): return (String(i), item)
+                case let .double(d): return (Int64(exactly: d).map(String.init) ?? String(d), item)
+                default: return ("", item)
+                }
+            }
+        default:
+            return nil
+        }
+    }
+
     /// A JSON number written as plain decimal digits, fitting in an `Int`.
-    private static func nonNegativeInteger(_ value: JSONValue, what: String, tensor: String) throws -> Int {
-        guard case let .number(text) = value else {
-            throw SafeTensorsError.invalidEntry(tensor: tensor, reason: "\(what) must be a number, found \(value.kind)")
+    private static func nonNegativeInteger(_ element: (text: String, value: JSONValue), what: String,
+                                           tensor: String) throws -> Int {
+        let (text, value) = element
+        guard value.number != nil else {
+            throw SafeTensorsError.invalidEntry(tensor: tensor, reason: "\(what) must be a number, found \(kindName(value))")
         }
         if text.hasPrefix("-") {
             throw SafeTensorsError.invalidEntry(tensor: tensor, reason: "\(what) \(text) is negative")

@@ -1,4 +1,5 @@
 import TernServing
+import TernSupport
 
 /// The `batching` object of a deployment (request and response):
 /// `{"max_batch_size": 32, "max_queue_delay_microseconds": 500,
@@ -51,7 +52,7 @@ enum BatchingJSON {
     private static func integers(_ value: JSONValue, _ field: Field) throws -> [Int] {
         let numbers: [Double]
         switch value {
-        case let .numbers(list): numbers = list
+        case let .numbers(list): numbers = list.doubles()
         case let .array(list) where list.isEmpty: numbers = []
         default: throw APIError(.badRequest, "'batching.\(field.rawValue)' must be a list of integers, got \(value.kind)")
         }

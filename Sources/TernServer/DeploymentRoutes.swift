@@ -4,6 +4,7 @@ import Hummingbird
 import TernFormats
 import TernRegistry
 import TernServing
+import TernSupport
 
 /// Largest deployment request body.
 private let deploymentBodyLimit = 64 << 10

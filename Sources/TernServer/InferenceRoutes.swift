@@ -6,6 +6,7 @@ import TernData
 import TernFormats
 import TernONNX
 import TernServing
+import TernSupport
 import TernTensor
 
 /// The server's name and version in V2 server metadata.

@@ -3,6 +3,7 @@ import NIOCore
 import TernFormats
 import TernONNX
 import TernServing
+import TernSupport
 import TernTensor
 
 /// A checked V2 inference request for an ONNX model.

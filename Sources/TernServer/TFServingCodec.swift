@@ -2,6 +2,7 @@ import Foundation
 import TernFormats
 import TernONNX
 import TernServing
+import TernSupport
 import TernTensor
 
 /// A checked TF Serving predict request.

@@ -3,6 +3,7 @@ import NIOCore
 import TernData
 import TernFormats
 import TernServing
+import TernSupport
 import TernTensor
 
 /// Raw records for table models, in both protocols: KServe V2 with one

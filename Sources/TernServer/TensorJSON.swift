@@ -1,6 +1,7 @@
 import Foundation
 import TernFormats
 import TernServing
+import TernSupport
 import TernTensor
 
 /// Tensor data read from JSON: the values in row-major order and the shape

@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import TernFormats
 import TernServing
+import TernSupport
 import TernTensor
 
 extension HTTPField.Name {

@@ -2,6 +2,7 @@ import Foundation
 import TernFormats
 import TernONNX
 import TernServing
+import TernSupport
 import TernTensor
 
 /// The Open Inference Protocol (KServe V2) tensor datatypes.

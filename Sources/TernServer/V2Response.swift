@@ -5,6 +5,7 @@ import NIOCore
 import TernFormats
 import TernONNX
 import TernServing
+import TernSupport
 import TernTensor
 
 /// One output tensor of a V2 inference response.

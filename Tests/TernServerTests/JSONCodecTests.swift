@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TernServer
+import TernSupport
 
 @Suite struct JSONCodecTests {
     func parse(_ text: String, depth: Int = 64) throws -> JSONValue {

@@ -1,59 +1,15 @@
-import Foundation
-
-/// A JSON document as parsed by ``JSONParser`` or built for a response.
-///
-/// Arrays whose elements are all numbers are kept compactly as
-/// ``numbers(_:)`` (8 bytes per element) because tensor data dominates
-/// inference bodies; every other array is ``array(_:)``.
-enum JSONValue: Sendable, Equatable {
-    case null
-    case bool(Bool)
-    /// An integer literal that fits in 64 bits.
-    case int(Int64)
-    /// Any other number (may be infinite if the literal overflows a double).
-    case double(Double)
-    /// A 32-bit float, written with its shortest round-trip digits (responses only).
-    case float(Float)
-    case string(String)
-    /// An array of numbers only, as doubles.
-    case numbers([Double])
-    /// An array of 32-bit floats, each written with its shortest round-trip
-    /// digits (responses only: tensor outputs without a value per element).
-    case floats([Float])
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    /// A short name of the value's kind, for error messages.
-    var kind: String {
-        switch self {
-        case .null: return "null"
-        case .bool: return "a boolean"
-        case .int, .double, .float: return "a number"
-        case .string: return "a string"
-        case .numbers, .floats, .array: return "a list"
-        case .object: return "an object"
-        }
-    }
-
-    /// The number this value holds, if it is one.
-    var number: Double? {
-        switch self {
-        case let .int(i): return Double(i)
-        case let .double(d): return d
-        case let .float(f): return Double(f)
-        default: return nil
-        }
-    }
-
+extension JSONValue {
     /// The serialized text, object keys sorted.
-    func serialized() -> [UInt8] {
+    public func serialized() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         write(to: &out)
         return out
     }
 
-    func write(to out: inout [UInt8]) {
+    /// Appends the serialized text, object keys sorted; non-finite numbers
+    /// are written as `null` (JSON has no NaN or infinity).
+    public func write(to out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case let .bool(b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -95,8 +51,16 @@ enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// Writes a number's digits, or `null` for a non-finite value (JSON has
-    /// no NaN or infinity).
+    /// JSON text for a string: quoted, with `"`, `\` and control characters
+    /// escaped.
+    public static func quoted(_ s: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 2)
+        writeString(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Writes a number's digits, or `null` for a non-finite value.
     private static func writeNumber(_ text: String?, to out: inout [UInt8]) {
         guard let text else { out.append(contentsOf: "null".utf8); return }
         // Swift prints integral floats as "1.0" and exponents as "1e-05":
@@ -120,16 +84,5 @@ enum JSONValue: Sendable, Equatable {
             }
         }
         out.append(UInt8(ascii: "\""))
-    }
-
-    /// The members of an object, empty for any other value.
-    var objectMembers: [String: JSONValue] {
-        if case let .object(members) = self { return members }
-        return [:]
-    }
-
-    subscript(key: String) -> JSONValue? {
-        if case let .object(members) = self { return members[key] }
-        return nil
     }
 }
