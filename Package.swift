@@ -64,7 +64,11 @@ let package = Package(
         // Small utilities every layer shares (JSON, decimal parsing): no
         // NIO, no Hummingbird. Optimised in debug too, like the engine: the
         // number parser's tests convert millions of values.
-        .target(name: "TernSupport", swiftSettings: engineSettings),
+        .target(
+            name: "TernSupport",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: engineSettings
+        ),
         .target(
             name: "TernTensor",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
@@ -86,7 +90,7 @@ let package = Package(
         ),
         .target(
             name: "TernTraining",
-            dependencies: ["TernTensor", "TernNN", "TernData", "TernFormats", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["TernSupport", "TernTensor", "TernNN", "TernData", "TernFormats", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: engineSettings
         ),
         .target(
@@ -101,14 +105,14 @@ let package = Package(
         .target(
             name: "TernRegistry",
             dependencies: [
+                "TernSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "TernServing",
             dependencies: [
-                "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernRegistry",
+                "TernSupport", "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernRegistry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -118,7 +122,6 @@ let package = Package(
             name: "TernServer",
             dependencies: [
                 "TernSupport", "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernRegistry", "TernServing",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -134,7 +137,8 @@ let package = Package(
         .executableTarget(
             name: "tern",
             dependencies: [
-                "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernTraining", "TernRegistry", "TernServing", "TernServer",
+                "TernSupport", "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernTraining", "TernRegistry", "TernServing",
+                "TernServer",
                 "CTernSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

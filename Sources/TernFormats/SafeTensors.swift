@@ -118,7 +118,7 @@ public struct SafeTensorsFile: Sendable {
     public func write(to url: URL) throws {
         let bytes = try encode()
         do {
-            try Data(bytes).write(to: url, options: .atomic)
+            try AtomicFile.write(bytes, to: url)
         } catch {
             throw SafeTensorsError.writeFailed(name: url.lastPathComponent)
         }

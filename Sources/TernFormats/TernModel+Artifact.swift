@@ -3,6 +3,7 @@ import Crypto
 import TernTensor
 import TernNN
 import TernData
+import TernSupport
 
 /// The model artifact is one valid safetensors file: the weights as tensors
 /// named by parameter path (`dense/kernel`), and in `__metadata__` the JSON
@@ -27,7 +28,7 @@ extension TernModel {
             "format_version": TernModel.formatVersion,
             "spec": specJSON,
             "training": trainingJSON,
-            "weights_sha256": hex(weights.finalize()),
+            "weights_sha256": hexString(weights.finalize()),
             "metadata_sha256": TernModel.metadataChecksum(spec: specJSON, training: trainingJSON, tabular: tabularJSON),
         ]
         if let tabularJSON { file.metadata["tabular_pipeline"] = tabularJSON }
@@ -38,14 +39,14 @@ extension TernModel {
     /// fitted pipeline, separated by NUL bytes.
     static func metadataChecksum(spec: String, training: String, tabular: String?) -> String {
         let text = spec + "\u{0}" + training + (tabular.map { "\u{0}" + $0 } ?? "")
-        return hex(SHA256.hash(data: Array(text.utf8)))
+        return hexString(SHA256.hash(data: Array(text.utf8)))
     }
 
     /// The SHA-256 of the weight bytes, as stored in the artifact (hex).
     public var weightsChecksum: String {
         var weights = SHA256()
         for p in network.parameters { p.value.withUnsafeBufferPointer { weights.update(bufferPointer: UnsafeRawBufferPointer($0)) } }
-        return hex(weights.finalize())
+        return hexString(weights.finalize())
     }
 
     /// Reads an artifact, verifying both checksums and that the weights fit
@@ -81,7 +82,7 @@ extension TernModel {
             t.withUnsafeBufferPointer { weights.update(bufferPointer: UnsafeRawBufferPointer($0)) }
             loaded[name] = t
         }
-        let actualWeights = hex(weights.finalize())
+        let actualWeights = hexString(weights.finalize())
         guard actualWeights == expectedWeights else {
             throw FormatError.checksumMismatch(what: "weights", expected: expectedWeights, actual: actualWeights)
         }
@@ -107,11 +108,12 @@ extension TernModel {
         }
     }
 
-    /// Writes the artifact atomically: a temporary file in the same
-    /// directory, synced, then renamed over `url`.
+    /// Writes the artifact atomically and durably (``AtomicFile``).
     public func save(to url: URL) throws {
         let bytes = try artifactBytes()
-        try writeAtomically(bytes, to: url)
+        do { try AtomicFile.write(bytes, to: url) } catch let error as AtomicFile.WriteError {
+            throw FormatError.invalidArtifact(error.description)
+        }
     }
 
     /// Loads an artifact file.
@@ -120,34 +122,6 @@ extension TernModel {
             throw FormatError.invalidArtifact("cannot read '\(url.lastPathComponent)'")
         }
         try self.init(artifact: [UInt8](data))
-    }
-}
-
-public func hex(_ digest: some Sequence<UInt8>) -> String {
-    digest.map { String(format: "%02x", $0) }.joined()
-}
-
-/// Writes `bytes` to a temporary file beside `url`, fsyncs it and renames it
-/// into place, so readers see the old file or the new one, never half of one.
-func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
-    let dir = url.deletingLastPathComponent()
-    let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UInt32.random(in: 0...UInt32.max))")
-    let fd = open(tmp.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-    guard fd >= 0 else { throw FormatError.invalidArtifact("cannot write '\(url.lastPathComponent)': \(String(cString: strerror(errno)))") }
-    var ok = true
-    bytes.withUnsafeBytes { buf in
-        var offset = 0
-        while offset < buf.count {
-            let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
-            if n <= 0 { ok = false; break }
-            offset += n
-        }
-    }
-    ok = ok && fsync(fd) == 0
-    close(fd)
-    guard ok, rename(tmp.path, url.path) == 0 else {
-        unlink(tmp.path)
-        throw FormatError.invalidArtifact("cannot write '\(url.lastPathComponent)'")
     }
 }
 

@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import TernSupport
 
 /// API keys: `tern_<id>_<secret>`, where the id is public (it names the
 /// key in lists and logs) and only the SHA-256 of the whole text is stored.
@@ -19,7 +19,7 @@ public enum APIKeys {
     }
 
     public static func hash(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        sha256Hex(Array(text.utf8))
     }
 
     /// Whether `text` is the key stored as `record` (compares hashes in
@@ -35,6 +35,6 @@ public enum APIKeys {
 
     static func randomHex(bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return hexString((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }

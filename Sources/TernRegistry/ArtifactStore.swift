@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import TernSupport
 
 /// Content-addressed file storage: each blob lives at
 /// `<root>/<first two hex digits>/<sha256>`. A blob is written to a
@@ -39,7 +39,7 @@ public struct ArtifactStore: Sendable {
     /// same bytes twice is a no-op.
     @discardableResult
     public func put(_ bytes: some ContiguousBytes) throws -> String {
-        let sha = bytes.withUnsafeBytes { SHA256.hash(data: $0) }.map { String(format: "%02x", $0) }.joined()
+        let sha = sha256Hex(bytes)
         let destination = try path(for: sha)
         if FileManager.default.fileExists(atPath: destination.path) { return sha }
         let tmp = temporary.appendingPathComponent(UUID().uuidString)
@@ -63,7 +63,7 @@ public struct ArtifactStore: Sendable {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw RegistryError.notFound("artifact \(sha256.prefix(12))")
         }
-        let actual = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let actual = sha256Hex(data)
         guard actual == sha256 else { throw RegistryError.checksumMismatch("artifact \(sha256.prefix(12)) is corrupt on disk") }
         return [UInt8](data)
     }

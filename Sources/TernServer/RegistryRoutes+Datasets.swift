@@ -1,9 +1,9 @@
-import Crypto
 import Foundation
 import Hummingbird
 import TernData
 import TernRegistry
 import TernTensor
+import TernSupport
 
 /// A dataset checked and described, ready to store.
 struct DatasetUpload {
@@ -97,7 +97,7 @@ extension RegistryRoutes {
                     files[file.role] = sha
                     order.append(sha)
                 }
-                let identity = SHA256.hash(data: Array(order.joined().utf8)).map { String(format: "%02x", $0) }.joined()
+                let identity = sha256Hex(Array(order.joined().utf8))
                 return try await store.createDataset(name: name, kind: upload.kind, rows: upload.rows, schema: schema,
                                                      files: files, sha256: identity, createdBy: createdBy)
             } catch {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import TernFormats
 import TernRegistry
+import TernSupport
 
 /// A failure preparing or registering a job, with a message fit for users.
 struct JobRunFailure: Error, CustomStringConvertible {
@@ -80,7 +81,7 @@ extension JobRunner {
         let specFile = folder.appendingPathComponent("spec.json")
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try Data(record.spec.utf8).write(to: specFile, options: .atomic)
+            try AtomicFile.write(Array(record.spec.utf8), to: specFile)
         } catch {
             throw JobRunFailure("cannot prepare the job's scratch files")
         }

@@ -3,6 +3,7 @@ import Logging
 import TernData
 import TernFormats
 import TernRegistry
+import TernSupport
 
 /// Runs training jobs outside the request path: each job is a `tern worker`
 /// child process training a stored spec on a stored IDX dataset, at most
@@ -299,7 +300,7 @@ public actor JobRunner {
 
     static func newID() -> String {
         var generator = SystemRandomNumberGenerator()
-        return "job-" + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return "job-" + hexString((0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }
 

@@ -4,6 +4,7 @@ import TernTensor
 import TernNN
 import TernData
 import TernFormats
+import TernSupport
 
 /// Overrides of a spec's `fit` section (CLI flags, job parameters).
 public struct FitOverrides: Sendable {
@@ -64,7 +65,7 @@ extension TernModel {
             dataset: DatasetDescription(
                 name: datasetName, trainRows: trainRows, validationRows: validationRows,
                 trainSamples: train.count, validationSamples: validation?.count ?? 0,
-                sha256: hex(digest.finalize())),
+                sha256: hexString(digest.finalize())),
             seed: spec.fit.seed, epochs: spec.fit.epochs, batchSize: spec.fit.batchSize,
             finalMetrics: final,
             trainedAt: ISO8601DateFormatter().string(from: started),

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import TernSupport
 
 /// One file of a downloadable dataset: where it comes from and what it must hash to.
 struct DatasetFile: Codable, Sendable {
@@ -297,25 +298,13 @@ func sha256(of url: URL) throws -> String {
     while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
         hasher.update(data: chunk)
     }
-    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    return hexString(hasher.finalize())
 }
 
 /// fsyncs `part`, renames it to `final` and fsyncs the directory, so the
-/// final name only ever holds a complete file.
+/// final name only ever holds a complete file (``AtomicFile/commit(_:to:)``).
 func commit(_ part: URL, to final: URL, in directory: URL) throws {
-    let fd = open(part.path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw CLIError("cannot open \(part.path): \(String(cString: strerror(errno)))") }
-    let synced = fsync(fd)
-    close(fd)
-    guard synced == 0 else { throw CLIError("cannot sync \(part.path): \(String(cString: strerror(errno)))") }
-    guard rename(part.path, final.path) == 0 else {
-        throw CLIError("cannot rename \(part.lastPathComponent) to \(final.lastPathComponent): \(String(cString: strerror(errno)))")
-    }
-    let dirFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if dirFD >= 0 {
-        _ = fsync(dirFD)
-        close(dirFD)
-    }
+    do { try AtomicFile.commit(part, to: final) } catch let error as AtomicFile.WriteError { throw CLIError(error.description) }
 }
 
 /// `12.3 MB` style sizes (decimal units, like Keras and curl).

@@ -4,6 +4,7 @@ import TernFormats
 import TernONNX
 import TernServing
 import TernTensor
+import TernSupport
 
 extension ServableArtifact {
     /// Reads a model file: a `.tern` or `.onnx` extension decides its
@@ -72,14 +73,7 @@ struct Export: ParsableCommand {
         let model = try loadModel(self.model)
         let bytes = try model.onnxBytes()
         let url = URL(fileURLWithPath: output)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        do {
-            try Data(bytes).write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw CLIError("cannot write '\(url.lastPathComponent)': \(error.localizedDescription)")
-        }
+        do { try AtomicFile.write(bytes, to: url) } catch let error as AtomicFile.WriteError { throw CLIError(error.description) }
         print("wrote \(output) (ONNX opset \(TernModel.onnxExportOpset), \(bytes.count) bytes)")
     }
 }
