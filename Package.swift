@@ -76,10 +76,10 @@ let package = Package(
         ),
         .target(
             name: "TernNN",
-            dependencies: ["TernTensor", .product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["TernSupport", "TernTensor", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: engineSettings
         ),
-        .target(name: "TernData", dependencies: ["TernTensor", "CZlib"], swiftSettings: engineSettings),
+        .target(name: "TernData", dependencies: ["TernSupport", "TernTensor", "CZlib"], swiftSettings: engineSettings),
         .target(
             name: "TernFormats",
             dependencies: [

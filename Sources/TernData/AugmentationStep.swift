@@ -1,4 +1,5 @@
 import TernTensor
+import TernSupport
 
 /// One random image transform applied to training batches, written like a
 /// layer: `{"type": "random_shift", "max_pixels": 2}`.
@@ -101,17 +102,10 @@ public enum AugmentationError: Error, Equatable, Sendable, CustomStringConvertib
 }
 
 extension AugmentationStep: Codable {
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ s: String) { stringValue = s }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: Key.self)
-        guard let type = try c.decodeIfPresent(String.self, forKey: Key("type")) else {
+        let c = try decoder.container(keyedBy: JSONKey.self)
+        guard let type = try c.decodeIfPresent(String.self, forKey: JSONKey("type")) else {
             throw AugmentationError.invalidStep("each step needs a 'type' (one of \(Self.typeNames.joined(separator: ", ")))")
         }
         func only(_ allowed: [String]) throws {
@@ -121,7 +115,7 @@ extension AugmentationStep: Codable {
             }
         }
         func required(_ name: String) throws -> Float {
-            guard let value = try c.decodeIfPresent(Float.self, forKey: Key(name)) else {
+            guard let value = try c.decodeIfPresent(Float.self, forKey: JSONKey(name)) else {
                 throw AugmentationError.invalidStep("\(type) needs '\(name)'")
             }
             return value
@@ -138,8 +132,8 @@ extension AugmentationStep: Codable {
             self = .randomZoom(factor: try required("factor"))
         case "random_flip":
             try only(["horizontal", "vertical"])
-            self = .randomFlip(horizontal: try c.decodeIfPresent(Bool.self, forKey: Key("horizontal")) ?? true,
-                               vertical: try c.decodeIfPresent(Bool.self, forKey: Key("vertical")) ?? false)
+            self = .randomFlip(horizontal: try c.decodeIfPresent(Bool.self, forKey: JSONKey("horizontal")) ?? true,
+                               vertical: try c.decodeIfPresent(Bool.self, forKey: JSONKey("vertical")) ?? false)
         case "gaussian_noise":
             try only(["stddev"])
             self = .gaussianNoise(stddev: try required("stddev"))
@@ -150,16 +144,16 @@ extension AugmentationStep: Codable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(typeName, forKey: Key("type"))
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(typeName, forKey: JSONKey("type"))
         switch self {
-        case let .randomShift(maxPixels): try c.encode(maxPixels, forKey: Key("max_pixels"))
-        case let .randomRotation(degrees): try c.encode(degrees, forKey: Key("degrees"))
-        case let .randomZoom(factor): try c.encode(factor, forKey: Key("factor"))
+        case let .randomShift(maxPixels): try c.encode(maxPixels, forKey: JSONKey("max_pixels"))
+        case let .randomRotation(degrees): try c.encode(degrees, forKey: JSONKey("degrees"))
+        case let .randomZoom(factor): try c.encode(factor, forKey: JSONKey("factor"))
         case let .randomFlip(horizontal, vertical):
-            try c.encode(horizontal, forKey: Key("horizontal"))
-            try c.encode(vertical, forKey: Key("vertical"))
-        case let .gaussianNoise(stddev): try c.encode(stddev, forKey: Key("stddev"))
+            try c.encode(horizontal, forKey: JSONKey("horizontal"))
+            try c.encode(vertical, forKey: JSONKey("vertical"))
+        case let .gaussianNoise(stddev): try c.encode(stddev, forKey: JSONKey("stddev"))
         }
     }
 }

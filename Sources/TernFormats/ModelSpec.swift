@@ -1,6 +1,7 @@
 import TernTensor
 import TernNN
 import TernData
+import TernSupport
 
 /// A model as a user writes it: input, preprocessing, layers, and how to
 /// train it (Keras `compile` and `fit`), with optional random
@@ -35,7 +36,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
-        let open = try decoder.container(keyedBy: OpenKey.self)
+        let open = try decoder.container(keyedBy: JSONKey.self)
         let allowed = Set(Keys.allCases.map(\.rawValue))
         if let unknown = open.allKeys.map(\.stringValue).sorted().first(where: { !allowed.contains($0) }) {
             throw FormatError.invalidSpec("unknown top-level key '\(unknown)' (allowed: \(allowed.sorted().joined(separator: ", ")))")
@@ -115,7 +116,7 @@ public struct InputSpec: Codable, Equatable, Sendable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
-        let open = try decoder.container(keyedBy: OpenKey.self)
+        let open = try decoder.container(keyedBy: JSONKey.self)
         let allowed = Set(Keys.allCases.map(\.rawValue))
         if let unknown = open.allKeys.map(\.stringValue).sorted().first(where: { !allowed.contains($0) }) {
             throw FormatError.invalidSpec("input has no option '\(unknown)'")
@@ -168,9 +169,3 @@ public struct InputSpec: Codable, Equatable, Sendable {
     }
 }
 
-struct OpenKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}

@@ -1,4 +1,5 @@
 import TernTensor
+import TernSupport
 
 /// How to train: optimizer, loss and metrics (Keras `compile`).
 public struct CompileSpec: Codable, Equatable, Sendable {
@@ -13,7 +14,7 @@ public struct CompileSpec: Codable, Equatable, Sendable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
+        let c = try decoder.container(keyedBy: JSONKey.self)
         try c.rejectUnknownKeys(["optimizer", "loss", "metrics"], context: "compile")
         optimizer = try c.value("optimizer") ?? OptimizerSpec(type: "adam")
         guard let loss: Loss = try c.value("loss") else { throw NNError.invalidConfiguration("compile needs 'loss'") }
@@ -25,10 +26,10 @@ public struct CompileSpec: Codable, Equatable, Sendable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: AnyKey.self)
-        try c.encode(optimizer, forKey: AnyKey("optimizer"))
-        try c.encode(loss, forKey: AnyKey("loss"))
-        try c.encode(metrics, forKey: AnyKey("metrics"))
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(optimizer, forKey: JSONKey("optimizer"))
+        try c.encode(loss, forKey: JSONKey("loss"))
+        try c.encode(metrics, forKey: JSONKey("metrics"))
     }
 }
 
@@ -60,7 +61,7 @@ public struct OptimizerSpec: Codable, Equatable, Sendable {
             self.init(type: name.lowercased())
             return
         }
-        let c = try decoder.container(keyedBy: AnyKey.self)
+        let c = try decoder.container(keyedBy: JSONKey.self)
         guard let rawType: String = try c.value("type") else { throw NNError.invalidConfiguration("optimizer needs 'type'") }
         let type = rawType.lowercased()
         guard let extra = OptimizerSpec.allowed[type] else { throw OptimizerSpec.unknown(rawType) }
@@ -78,10 +79,10 @@ public struct OptimizerSpec: Codable, Equatable, Sendable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: AnyKey.self)
-        try c.encode(type, forKey: AnyKey("type"))
-        if let learningRate { try c.encode(LearningRateSpec(rate: learningRate), forKey: AnyKey("learning_rate")) }
-        for (k, v) in options.sorted(by: { $0.key < $1.key }) { try c.encode(v, forKey: AnyKey(k)) }
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(type, forKey: JSONKey("type"))
+        if let learningRate { try c.encode(LearningRateSpec(rate: learningRate), forKey: JSONKey("learning_rate")) }
+        for (k, v) in options.sorted(by: { $0.key < $1.key }) { try c.encode(v, forKey: JSONKey(k)) }
     }
 
     /// A fresh optimizer with Keras defaults for anything not given.
@@ -128,7 +129,7 @@ struct LearningRateSpec: Codable {
             rate = .constant(v)
             return
         }
-        let c = try decoder.container(keyedBy: AnyKey.self)
+        let c = try decoder.container(keyedBy: JSONKey.self)
         let type: String = try c.value("type") ?? ""
         try c.rejectUnknownKeys(["type", "initial_learning_rate", "decay_steps", "decay_rate", "alpha"], context: "learning-rate schedule")
         guard let initial: Float = try c.value("initial_learning_rate"), initial > 0 else {
@@ -157,20 +158,20 @@ struct LearningRateSpec: Codable {
             try s.encode(v)
             return
         }
-        var c = encoder.container(keyedBy: AnyKey.self)
+        var c = encoder.container(keyedBy: JSONKey.self)
         switch rate {
         case .constant:
             break
         case let .step(i, n, r), let .exponential(i, n, r):
-            try c.encode(rate == .step(initial: i, decaySteps: n, decayRate: r) ? "step" : "exponential", forKey: AnyKey("type"))
-            try c.encode(i, forKey: AnyKey("initial_learning_rate"))
-            try c.encode(n, forKey: AnyKey("decay_steps"))
-            try c.encode(r, forKey: AnyKey("decay_rate"))
+            try c.encode(rate == .step(initial: i, decaySteps: n, decayRate: r) ? "step" : "exponential", forKey: JSONKey("type"))
+            try c.encode(i, forKey: JSONKey("initial_learning_rate"))
+            try c.encode(n, forKey: JSONKey("decay_steps"))
+            try c.encode(r, forKey: JSONKey("decay_rate"))
         case let .cosine(i, n, a):
-            try c.encode("cosine", forKey: AnyKey("type"))
-            try c.encode(i, forKey: AnyKey("initial_learning_rate"))
-            try c.encode(n, forKey: AnyKey("decay_steps"))
-            try c.encode(a, forKey: AnyKey("alpha"))
+            try c.encode("cosine", forKey: JSONKey("type"))
+            try c.encode(i, forKey: JSONKey("initial_learning_rate"))
+            try c.encode(n, forKey: JSONKey("decay_steps"))
+            try c.encode(a, forKey: JSONKey("alpha"))
         }
     }
 }

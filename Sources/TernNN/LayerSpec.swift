@@ -1,4 +1,5 @@
 import TernTensor
+import TernSupport
 
 /// A layer as written in a model spec, Keras style:
 /// `{"type": "dense", "units": 128, "activation": "relu"}`.
@@ -49,17 +50,10 @@ public enum LayerSpec: Equatable, Sendable {
 }
 
 extension LayerSpec: Codable {
-    struct Key: CodingKey, Hashable {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ s: String) { stringValue = s }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: Key.self)
-        let rawType = try c.decode(String.self, forKey: Key("type"))
+        let c = try decoder.container(keyedBy: JSONKey.self)
+        let rawType = try c.decode(String.self, forKey: JSONKey("type"))
         let type = LayerSpec.aliases[rawType.lowercased()] ?? rawType.lowercased()
         guard let allowed = LayerSpec.allowedKeys[type] else {
             let known = LayerSpec.allowedKeys.keys.sorted().joined(separator: ", ")
@@ -68,11 +62,11 @@ extension LayerSpec: Codable {
         for key in c.allKeys where key.stringValue != "type" && key.stringValue != "name" && !allowed.contains(key.stringValue) {
             throw NNError.invalidConfiguration("layer type '\(type)' has no option '\(key.stringValue)'")
         }
-        func int(_ key: String) throws -> Int? { try c.decodeIfPresent(Int.self, forKey: Key(key)) }
-        func float(_ key: String) throws -> Float? { try c.decodeIfPresent(Float.self, forKey: Key(key)) }
+        func int(_ key: String) throws -> Int? { try c.decodeIfPresent(Int.self, forKey: JSONKey(key)) }
+        func float(_ key: String) throws -> Float? { try c.decodeIfPresent(Float.self, forKey: JSONKey(key)) }
         func pair(_ key: String) throws -> [Int]? {
-            if let n = try? c.decodeIfPresent(Int.self, forKey: Key(key)) { return [n, n] }
-            guard let list = try c.decodeIfPresent([Int].self, forKey: Key(key)) else { return nil }
+            if let n = try? c.decodeIfPresent(Int.self, forKey: JSONKey(key)) { return [n, n] }
+            guard let list = try c.decodeIfPresent([Int].self, forKey: JSONKey(key)) else { return nil }
             guard list.count == 2 else { throw NNError.invalidConfiguration("'\(key)' of \(type) must be an integer or two integers") }
             return list
         }
@@ -87,7 +81,7 @@ extension LayerSpec: Codable {
             return value
         }
         func activation() throws -> Activation {
-            guard let name = try c.decodeIfPresent(String.self, forKey: Key("activation")) else { return .linear }
+            guard let name = try c.decodeIfPresent(String.self, forKey: JSONKey("activation")) else { return .linear }
             guard let a = Activation(rawValue: name.lowercased()) ?? (name.lowercased() == "leakyrelu" ? .leakyRelu : nil) else {
                 let known = Activation.allCases.map(\.rawValue).joined(separator: ", ")
                 throw NNError.invalidConfiguration("unknown activation '\(name)' (known: \(known))")
@@ -95,13 +89,13 @@ extension LayerSpec: Codable {
             return a
         }
         func padding() throws -> Padding {
-            guard let name = try c.decodeIfPresent(String.self, forKey: Key("padding")) else { return .valid }
+            guard let name = try c.decodeIfPresent(String.self, forKey: JSONKey("padding")) else { return .valid }
             guard let p = Padding(rawValue: name.lowercased()) else {
                 throw NNError.invalidConfiguration("padding must be 'valid' or 'same', got '\(name)'")
             }
             return p
         }
-        let useBias = try c.decodeIfPresent(Bool.self, forKey: Key("use_bias")) ?? true
+        let useBias = try c.decodeIfPresent(Bool.self, forKey: JSONKey("use_bias")) ?? true
         switch type {
         case "dense":
             self = .dense(units: try positive(int("units"), "units"), activation: try activation(), useBias: useBias)
@@ -132,38 +126,38 @@ extension LayerSpec: Codable {
             }
             self = .batchNormalization(momentum: momentum, epsilon: epsilon)
         default: // "activation"
-            guard c.contains(Key("activation")) else { throw NNError.invalidConfiguration("layer type 'activation' needs 'activation'") }
+            guard c.contains(JSONKey("activation")) else { throw NNError.invalidConfiguration("layer type 'activation' needs 'activation'") }
             self = .activation(try activation())
         }
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(typeName, forKey: Key("type"))
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(typeName, forKey: JSONKey("type"))
         switch self {
         case let .dense(units, activation, useBias):
-            try c.encode(units, forKey: Key("units"))
-            try c.encode(activation.rawValue, forKey: Key("activation"))
-            if !useBias { try c.encode(false, forKey: Key("use_bias")) }
+            try c.encode(units, forKey: JSONKey("units"))
+            try c.encode(activation.rawValue, forKey: JSONKey("activation"))
+            if !useBias { try c.encode(false, forKey: JSONKey("use_bias")) }
         case .flatten: break
         case let .conv2D(filters, kernelSize, strides, padding, activation, useBias):
-            try c.encode(filters, forKey: Key("filters"))
-            try c.encode(kernelSize, forKey: Key("kernel_size"))
-            try c.encode(strides, forKey: Key("strides"))
-            try c.encode(padding.rawValue, forKey: Key("padding"))
-            try c.encode(activation.rawValue, forKey: Key("activation"))
-            if !useBias { try c.encode(false, forKey: Key("use_bias")) }
+            try c.encode(filters, forKey: JSONKey("filters"))
+            try c.encode(kernelSize, forKey: JSONKey("kernel_size"))
+            try c.encode(strides, forKey: JSONKey("strides"))
+            try c.encode(padding.rawValue, forKey: JSONKey("padding"))
+            try c.encode(activation.rawValue, forKey: JSONKey("activation"))
+            if !useBias { try c.encode(false, forKey: JSONKey("use_bias")) }
         case let .maxPooling2D(poolSize, strides, padding), let .averagePooling2D(poolSize, strides, padding):
-            try c.encode(poolSize, forKey: Key("pool_size"))
-            try c.encodeIfPresent(strides, forKey: Key("strides"))
-            try c.encode(padding.rawValue, forKey: Key("padding"))
+            try c.encode(poolSize, forKey: JSONKey("pool_size"))
+            try c.encodeIfPresent(strides, forKey: JSONKey("strides"))
+            try c.encode(padding.rawValue, forKey: JSONKey("padding"))
         case let .dropout(rate):
-            try c.encode(rate, forKey: Key("rate"))
+            try c.encode(rate, forKey: JSONKey("rate"))
         case let .batchNormalization(momentum, epsilon):
-            try c.encode(momentum, forKey: Key("momentum"))
-            try c.encode(epsilon, forKey: Key("epsilon"))
+            try c.encode(momentum, forKey: JSONKey("momentum"))
+            try c.encode(epsilon, forKey: JSONKey("epsilon"))
         case let .activation(a):
-            try c.encode(a.rawValue, forKey: Key("activation"))
+            try c.encode(a.rawValue, forKey: JSONKey("activation"))
         }
     }
 }

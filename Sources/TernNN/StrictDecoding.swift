@@ -1,13 +1,7 @@
-/// A coding key for strict decoding of JSON objects by name.
-struct AnyKey: CodingKey, Hashable {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ s: String) { stringValue = s }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
+import TernSupport
 
-extension KeyedDecodingContainer where K == AnyKey {
+
+extension KeyedDecodingContainer where K == JSONKey {
     /// Throws when the object has a key outside `allowed`, naming it and `context`.
     func rejectUnknownKeys(_ allowed: Set<String>, context: String) throws {
         for key in allKeys where !allowed.contains(key.stringValue) {
@@ -16,6 +10,6 @@ extension KeyedDecodingContainer where K == AnyKey {
     }
 
     func value<T: Decodable>(_ key: String, as type: T.Type = T.self) throws -> T? {
-        try decodeIfPresent(T.self, forKey: AnyKey(key))
+        try decodeIfPresent(T.self, forKey: JSONKey(key))
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import TernNN
 import TernRegistry
 import TernServing
+import TernSupport
 
 /// The body of `POST /api/v1/jobs`. Unknown keys are refused.
 struct JobSubmission: Decodable {
@@ -22,15 +23,9 @@ struct JobSubmission: Decodable {
         case testFraction = "test_fraction", splitSeed = "split_seed"
     }
 
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
 
     init(from decoder: any Decoder) throws {
-        let open = try decoder.container(keyedBy: AnyKey.self)
+        let open = try decoder.container(keyedBy: JSONKey.self)
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         if let unknown = open.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
             throw JobError.invalidField(unknown, "unknown field (allowed: \(known.sorted().joined(separator: ", ")))")

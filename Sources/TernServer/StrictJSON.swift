@@ -2,15 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import TernFormats
+import TernSupport
 
-/// A coding key for reading JSON objects by name.
-struct JSONKey: CodingKey, Hashable {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ s: String) { stringValue = s }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
 
 /// A request body object read strictly: fields outside `allowed` are
 /// refused (400 naming the field), and a field of the wrong type is a

@@ -1,3 +1,5 @@
+import TernSupport
+
 /// A declarative list of ``TabularStep``s and the target column, written in
 /// a model spec like Keras layers:
 /// `{"steps": [{"type": "impute", "columns": ["age"], "strategy": "median"}], "target": "survived"}`.
@@ -27,7 +29,7 @@ public struct TabularPipeline: Codable, Equatable, Sendable {
 
     /// Decodes strictly: an unknown key is an error naming it.
     public init(from decoder: any Decoder) throws {
-        let keys = try decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
+        let keys = try decoder.container(keyedBy: JSONKey.self).allKeys.map(\.stringValue)
         for key in keys.sorted() where CodingKeys(rawValue: key) == nil {
             throw TabularError.invalidSpec(step: "pipeline", reason: "unknown key '\(key)' (known: steps, target, classification)")
         }

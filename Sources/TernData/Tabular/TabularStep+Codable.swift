@@ -1,26 +1,20 @@
-/// A coding key for any string, used to find keys a step does not know.
-struct AnyCodingKey: CodingKey, Hashable {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
+import TernSupport
+
 
 /// Reads one step's keys, turning every problem into a
 /// ``TabularError/invalidSpec(step:reason:)`` naming the step and key.
 private struct StepReader {
     let step: String
-    let container: KeyedDecodingContainer<AnyCodingKey>
+    let container: KeyedDecodingContainer<JSONKey>
 
-    func has(_ key: String) -> Bool { container.contains(AnyCodingKey(key)) }
+    func has(_ key: String) -> Bool { container.contains(JSONKey(key)) }
 
     func fail(_ reason: String) -> TabularError { .invalidSpec(step: step, reason: reason) }
 
     func optional<T: Decodable>(_ key: String, _ type: T.Type, _ what: String) throws -> T? {
         guard has(key) else { return nil }
         do {
-            return try container.decodeNil(forKey: AnyCodingKey(key)) ? nil : container.decode(T.self, forKey: AnyCodingKey(key))
+            return try container.decodeNil(forKey: JSONKey(key)) ? nil : container.decode(T.self, forKey: JSONKey(key))
         } catch {
             throw fail("'\(key)' must be \(what)")
         }
@@ -101,12 +95,12 @@ extension TabularStep: Codable {
 
     /// Decodes strictly: an unknown `type` or key is an error naming it.
     public init(from decoder: any Decoder) throws {
-        let c: KeyedDecodingContainer<AnyCodingKey>
-        do { c = try decoder.container(keyedBy: AnyCodingKey.self) } catch {
+        let c: KeyedDecodingContainer<JSONKey>
+        do { c = try decoder.container(keyedBy: JSONKey.self) } catch {
             throw TabularError.invalidSpec(step: "?", reason: "a step must be a JSON object with a 'type'")
         }
         let type: String
-        do { type = try c.decode(String.self, forKey: AnyCodingKey("type")) } catch {
+        do { type = try c.decode(String.self, forKey: JSONKey("type")) } catch {
             throw TabularError.invalidSpec(step: "?", reason: "a step needs a string 'type'")
         }
         guard let known = Self.knownKeys[type] else {
@@ -162,9 +156,9 @@ extension TabularStep: Codable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: AnyCodingKey.self)
+        var c = encoder.container(keyedBy: JSONKey.self)
         func put<T: Encodable>(_ value: T?, _ key: String) throws {
-            if let value { try c.encode(value, forKey: AnyCodingKey(key)) }
+            if let value { try c.encode(value, forKey: JSONKey(key)) }
         }
         func putMethod(_ method: OutlierMethod) throws {
             switch method {

@@ -1,3 +1,5 @@
+import TernSupport
+
 /// How long and in what batches to train (Keras `fit` arguments).
 public struct FitSpec: Codable, Equatable, Sendable {
     public var epochs: Int = 1
@@ -15,7 +17,7 @@ public struct FitSpec: Codable, Equatable, Sendable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
+        let c = try decoder.container(keyedBy: JSONKey.self)
         try c.rejectUnknownKeys(["epochs", "batch_size", "seed", "shuffle", "early_stopping"], context: "fit")
         epochs = try c.value("epochs") ?? 1
         batchSize = try c.value("batch_size") ?? 32
@@ -32,12 +34,12 @@ public struct FitSpec: Codable, Equatable, Sendable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: AnyKey.self)
-        try c.encode(epochs, forKey: AnyKey("epochs"))
-        try c.encode(batchSize, forKey: AnyKey("batch_size"))
-        try c.encode(seed, forKey: AnyKey("seed"))
-        try c.encode(shuffle, forKey: AnyKey("shuffle"))
-        try c.encodeIfPresent(earlyStopping, forKey: AnyKey("early_stopping"))
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(epochs, forKey: JSONKey("epochs"))
+        try c.encode(batchSize, forKey: JSONKey("batch_size"))
+        try c.encode(seed, forKey: JSONKey("seed"))
+        try c.encode(shuffle, forKey: JSONKey("shuffle"))
+        try c.encodeIfPresent(earlyStopping, forKey: JSONKey("early_stopping"))
     }
 }
 
@@ -58,7 +60,7 @@ public struct EarlyStopping: Codable, Equatable, Sendable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyKey.self)
+        let c = try decoder.container(keyedBy: JSONKey.self)
         try c.rejectUnknownKeys(["monitor", "patience", "min_delta", "restore_best_weights"], context: "early_stopping")
         monitor = try c.value("monitor") ?? "val_loss"
         patience = try c.value("patience") ?? 0
@@ -67,11 +69,11 @@ public struct EarlyStopping: Codable, Equatable, Sendable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: AnyKey.self)
-        try c.encode(monitor, forKey: AnyKey("monitor"))
-        try c.encode(patience, forKey: AnyKey("patience"))
-        try c.encode(minDelta, forKey: AnyKey("min_delta"))
-        try c.encode(restoreBestWeights, forKey: AnyKey("restore_best_weights"))
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(monitor, forKey: JSONKey("monitor"))
+        try c.encode(patience, forKey: JSONKey("patience"))
+        try c.encode(minDelta, forKey: JSONKey("min_delta"))
+        try c.encode(restoreBestWeights, forKey: JSONKey("restore_best_weights"))
     }
 
     var minimizes: Bool {
