@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates Sources/TernFormats/ONNX/onnx-subset.pb.swift from onnx-subset.proto.
+# Regenerates Sources/TernONNX/onnx-subset.pb.swift from onnx-subset.proto.
 # The generated file is committed, so building Tern never needs protoc.
 #
 # Needs protoc (Debian: apt-get install -y protobuf-compiler) and protoc-gen-swift
@@ -11,7 +11,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 plugin="${PROTOC_GEN_SWIFT:-/work/tools/swift-protobuf/.build/release/protoc-gen-swift}"
-dir="$root/Sources/TernFormats/ONNX"
+dir="$root/Sources/TernONNX"
 protoc --plugin=protoc-gen-swift="$plugin" \
   --proto_path="$dir" \
   --swift_opt=Visibility=Internal \
