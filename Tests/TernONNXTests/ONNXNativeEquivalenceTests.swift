@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Testing
 import TernFormats
@@ -7,21 +6,10 @@ import TernNN
 import TernTensor
 import TernTesting
 
-/// The imported form of a Tern MLP must run about as fast as the native one.
-@Suite(.serialized) struct ONNXExecutorPerformanceTests {
-    /// The fastest of `rounds` timings of `iterations` calls, in seconds per call.
-    func bestTime(rounds: Int = 5, iterations: Int, _ body: () throws -> Void) rethrows -> Double {
-        var best = Double.infinity
-        for _ in 0..<rounds {
-            let start = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<iterations { try body() }
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            best = min(best, elapsed / Double(iterations))
-        }
-        return best
-    }
-
-    @Test func mnistMLPSingleImageLatencyMatchesNativeDense() throws {
+/// The imported (ONNX) forms of a Tern MLP and CNN compute what the native
+/// networks do (their speed is compared in `Benchmarks/onnx.sh`).
+@Suite(.serialized) struct ONNXNativeEquivalenceTests {
+    @Test func mnistMLPMatchesNativeDense() throws {
         let network = try Network(
             inputShape: [784],
             layers: [.dense(units: 128, activation: .relu, useBias: true), .dense(units: 10, activation: .softmax, useBias: true)],
@@ -57,20 +45,10 @@ import TernTesting
         let native = try network.predict(image)
         let imported = try executor.run(["x": .float32(image)])["probs"]
         expectClose(try #require(imported?.testFloats), native, rtol: 1e-5, atol: 1e-6, "probabilities")
-
-        let iterations = 2000
-        _ = try bestTime(rounds: 1, iterations: iterations) { _ = try network.predict(image) }  // warm-up
-        let nativeTime = try bestTime(iterations: iterations) { _ = try network.predict(image) }
-        let importedTime = try bestTime(iterations: iterations) { _ = try executor.run(["x": .float32(image)]) }
-        let ratio = importedTime / nativeTime
-        print("MNIST MLP, one image: native \(nativeTime * 1e6) µs, ONNX executor \(importedTime * 1e6) µs, ratio \(ratio)")
-        // The target is 1.2x; measured 1.55-2.0x on a shared 2-core machine (native is
-        // ~2.6 µs thanks to zero-skipping, so the executor's fixed ~1.5 µs of
-        // per-run bookkeeping shows). The bound catches regressions only.
-        #expect(ratio < 3, "ONNX executor \(importedTime * 1e6) µs vs native \(nativeTime * 1e6) µs")
+        // Speed is measured by Benchmarks/onnx.sh and Benchmarks/inference, not here.
     }
 
-    @Test func mnistCNNMatchesNativeConv2DAndReportsLatency() throws {
+    @Test func mnistCNNMatchesNativeConv2D() throws {
         let network = try Network(
             inputShape: [28, 28, 1],
             layers: [
@@ -127,9 +105,6 @@ import TernTesting
         let imported = try #require(try executor.run(["x": onnxImage])["probs"]?.testFloats)
         expectClose(imported, native, rtol: 1e-4, atol: 1e-6, "probabilities")
 
-        let nativeTime = try bestTime(iterations: 200) { _ = try network.predict(image) }
-        let importedTime = try bestTime(iterations: 200) { _ = try executor.run(["x": onnxImage]) }
-        print("MNIST CNN, one image: native \(nativeTime * 1e6) µs, ONNX executor \(importedTime * 1e6) µs, ratio \(importedTime / nativeTime)")
-        #expect(importedTime / nativeTime < 4)  // a regression guard: measured 2.1-2.6x on a shared 2-core machine
+        // Speed is measured by Benchmarks/onnx.sh, not here.
     }
 }
