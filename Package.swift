@@ -153,7 +153,7 @@ let package = Package(
             ]
         ),
         .target(name: "TernTesting", dependencies: ["TernTensor", "TernData", "TernFormats"]),
-        .testTarget(name: "TernSupportTests", dependencies: ["TernSupport"], swiftSettings: engineSettings),
+        .testTarget(name: "TernSupportTests", dependencies: ["TernSupport", "TernTensor"], swiftSettings: engineSettings),
         .testTarget(
             name: "TernTensorTests",
             dependencies: ["TernTensor", "TernTesting", .product(name: "RealModule", package: "swift-numerics")]

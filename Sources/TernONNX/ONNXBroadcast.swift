@@ -43,29 +43,7 @@ func broadcastSources(_ shape: [Int], to out: [Int]) -> [Int]? {
         strides[axis] = padded[axis] == 1 ? 0 : step
         step *= padded[axis]
     }
-    var sources = [Int](repeating: 0, count: count)
-    guard count > 0 else { return sources }
-    var index = [Int](repeating: 0, count: rank)
-    var offset = 0
-    let last = rank - 1
-    var i = 0
-    while i < count {
-        // Inner dimension in one run.
-        let n = out[last], s = strides[last]
-        for j in 0..<n { sources[i + j] = offset + j * s }
-        i += n
-        // Advance the odometer over the outer dimensions.
-        var axis = last - 1
-        while axis >= 0 {
-            index[axis] += 1
-            offset += strides[axis]
-            if index[axis] < out[axis] { break }
-            offset -= strides[axis] * out[axis]
-            index[axis] = 0
-            axis -= 1
-        }
-    }
-    return sources
+    return stridedSources(out, strides: strides)
 }
 
 /// `f(a[i], b[i])` over the broadcast of the two operands, into `out`
