@@ -1,15 +1,15 @@
+import TernFormats
+
 /// Bounds on what a graph may compute, checked before anything is
 /// allocated: a tensor whose shape comes from the model or the request
 /// (ConstantOfShape, broadcasts, Expand, MatMul outputs) is refused when its
-/// element count overflows or passes ``maxElements``. Constant folding at
-/// load runs the same kernels, so such a model is refused at upload.
-public enum ONNXLimits {
-    /// Most elements one computed tensor may hold: by default 2^28 (1 GiB
-    /// of FLOAT). A server binds its own per-request budget around a run or
-    /// a load (`ONNXLimits.$maxElements.withValue(n) { ... }`); the binding
-    /// holds on the thread that runs the graph.
-    @TaskLocal public static var maxElements = 1 << 28
+/// element count overflows or passes ``PredictionLimits/maxElements`` (by
+/// default 2^28; a server binds its per-request budget around a run or a
+/// load). Constant folding at load runs the same kernels, so such a model
+/// is refused at upload.
+public typealias ONNXLimits = PredictionLimits
 
+extension PredictionLimits {
     /// The element count of `shape`, overflow-checked and within ``maxElements``.
     /// - Throws: ``ONNXKernelError`` naming the shape and the limit.
     public static func elementCount(_ shape: [Int]) throws -> Int {

@@ -23,27 +23,23 @@ extension ONNXModel: ServableModel {
     /// The initializers' bytes (the weights, as stored in the file).
     public var memoryBytes: Int { parameterBytes }
 
-    /// An upper bound on what one run allocates besides the weights, at
-    /// the ``ONNXLimits/maxElements`` bound where it is asked (the caller
-    /// binds the same limit around ``predict(_:)``): at most
-    /// ``ONNXExecutor/peakLiveValues`` values are held at once, and a step
-    /// holds at most three temporaries more (index maps, im2col columns,
-    /// widened FLOAT16 copies); each is refused above `maxElements` elements
-    /// and no element or index takes more than 8 bytes. A graph cannot say
-    /// in advance how its tensors grow with the batch, so the bound does
-    /// not depend on `batch`. Saturates at `Int.max`.
-    public func predictionBytes(batch: Int) -> Int {
-        let tensors = executor.peakLiveValues + 3
-        let (perTensor, o1) = ONNXLimits.maxElements.multipliedReportingOverflow(by: 8)
-        let (total, o2) = perTensor.multipliedReportingOverflow(by: tensors)
-        return o1 || o2 ? .max : total
-    }
+    /// Nil: a graph cannot say in advance how its tensors grow with the
+    /// batch, so every tensor it computes is checked against
+    /// ``PredictionLimits/maxElements`` before it is allocated instead.
+    public func predictionBytes(batch: Int) -> Int? { nil }
 
-    /// Runs the graph under the ``ONNXLimits/maxElements`` bound in force
-    /// (servers bind their per-request budget around the call); every output.
-    /// - Throws: ``ONNXRuntimeError`` for inputs the graph does not accept
-    ///   or a node that fails (a tensor over the limit among them).
+    /// All-zero inputs (see ``zeroInputs()``).
+    public var warmUpInputs: [String: AnyTensor]? { zeroInputs() }
+
+    /// Runs the graph under the ``PredictionLimits/maxElements`` bound in
+    /// force (servers bind their per-request budget around the call); every output.
+    /// - Throws: ``ModelInputError`` for inputs the graph does not accept
+    ///   or a node that fails on them (a tensor over the limit among them).
     public func predict(_ inputs: [String: AnyTensor]) throws -> [String: AnyTensor] {
-        try executor.run(inputs)
+        do {
+            return try executor.run(inputs)
+        } catch let error as ONNXRuntimeError {
+            throw ModelInputError(error.description)
+        }
     }
 }

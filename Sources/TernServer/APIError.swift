@@ -58,6 +58,8 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible, Senda
             return APIError(.serviceUnavailable, e.description, headers: [.retryAfter: "1"])
         case let e as FormatError:
             return APIError(.badRequest, e.description)
+        case let e as ModelInputError:
+            return APIError(.badRequest, e.description)
         case let e as NNError:
             return APIError(.badRequest, e.description)
         case let e as HTTPError:

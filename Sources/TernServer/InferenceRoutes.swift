@@ -2,9 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import TernData
 import TernFormats
-import TernONNX
 import TernServing
 import TernSupport
 import TernTensor
@@ -49,12 +47,6 @@ private func addV2Routes(to router: Router<TernRequestContext>, _ services: Serv
         try services.requirePredict(context)
         let loaded = try await services.deployments.resolve(model: try modelParameter(context), try versionParameter(context))
         let versions = await services.runtime.loaded(model: loaded.model).map(\.version)
-        guard let ternModel = loaded.ternModel else {
-            return jsonResponse(ONNXCodec.metadata(loaded, loaded.onnxModel!, versions: versions))
-        }
-        if let pipeline = ternModel.tabular {
-            return jsonResponse(TableCodec.v2Metadata(loaded, pipeline: pipeline, versions: versions))
-        }
         return jsonResponse(V2Codec.metadata(loaded, versions: versions))
     }
     router.get("/v2/models/{model}", use: metadata)
@@ -72,16 +64,13 @@ private func addV2Routes(to router: Router<TernRequestContext>, _ services: Serv
         try services.requirePredict(context)
         let loaded = try await services.deployments.resolve(model: try modelParameter(context), try versionParameter(context))
         let body = try await readInferBody(request, services)
-        guard let ternModel = loaded.ternModel else { return try await inferONNX(body, loaded, services) }
-        if let pipeline = ternModel.tabular {
-            return try await inferTable(body, loaded, pipeline, services)
-        }
-        let decoded = try V2Codec.decodeInfer(body.json, binary: body.binary, model: ternModel,
+        let decoded = try V2Codec.decodeInfer(body.json, binary: body.binary, model: loaded.servable,
                                               maxElements: services.configuration.maxTensorElements)
         let binaryOutputs = try BinaryOutputChoice(body.json.objectMembers)
-        let output = try await predict(loaded, decoded.input, batch: decoded.batch, services)
+        let outputs = try await predict(loaded, decoded.inputs, services)
         return V2Response.encode(model: loaded.model, version: loaded.version, id: decoded.id,
-                                 outputs: V2Codec.inferOutputs(loaded, output: output, batch: decoded.batch), binary: binaryOutputs)
+                                 outputs: V2Codec.outputs(outputs, model: loaded.servable, requested: decoded.requested),
+                                 binary: binaryOutputs)
     }
     router.post("/v2/models/{model}/infer", use: infer)
     router.post("/v2/models/{model}/versions/{version}/infer", use: infer)
@@ -153,18 +142,9 @@ private func addTFServingRoutes(to router: Router<TernRequestContext>, _ service
 private func tfPredict(_ request: Request, model: String, _ selector: VersionSelector, _ services: ServerServices) async throws -> Response {
     let loaded = try await services.deployments.resolve(model: model, selector)
     let body = try await readJSON(request, services)
-    guard let ternModel = loaded.ternModel else {
-        let onnx = loaded.onnxModel!
-        let decoded = try ONNXCodec.decodePredict(body, model: onnx, maxElements: services.configuration.maxTensorElements)
-        let outputs = try await predictONNX(loaded, decoded.inputs, services)
-        return jsonResponse(ONNXCodec.predictResponse(outputs, model: onnx, columnar: decoded.columnar))
-    }
-    if let pipeline = ternModel.tabular {
-        return try await tfPredictTable(body, loaded, pipeline, services)
-    }
-    let decoded = try TFServingCodec.decodePredict(body, model: ternModel, maxElements: services.configuration.maxTensorElements)
-    let output = try await predict(loaded, decoded.input, batch: decoded.batch, services)
-    return jsonResponse(TFServingCodec.predictResponse(decoded, output: output))
+    let decoded = try TFServingCodec.decodePredict(body, model: loaded.servable, maxElements: services.configuration.maxTensorElements)
+    let outputs = try await predict(loaded, decoded.inputs, services)
+    return jsonResponse(TFServingCodec.predictResponse(outputs, model: loaded.servable, columnar: decoded.columnar))
 }
 
 /// `name:predict` → `name`; other verbs are refused.
@@ -230,119 +210,11 @@ func parseJSON(_ bytes: [UInt8], _ services: ServerServices) async throws -> JSO
     return bytes.count <= 1 << 20 ? try parse() : try await services.decoding.run(parse)
 }
 
-/// V2 inference on raw records of a table model (see ``TableCodec``).
-private func inferTable(_ request: V2InferBody, _ loaded: LoadedModel, _ pipeline: FittedTabularPipeline,
-                        _ services: ServerServices) async throws -> Response {
-    guard case let .object(body) = request.json else { throw V2Codec.bad("the request body must be a JSON object") }
-    try V2Codec.allowOnly(["id", "parameters", "inputs", "outputs"], in: body, what: "request")
-    var id: String?
-    switch body["id"] {
-    case nil: break
-    case let .string(s)?: id = s
-    case let other?: throw V2Codec.bad("'id' must be a string, got \(other.kind)")
-    }
-    try V2Codec.checkParameters(body["parameters"], field: "parameters")
-    var requested: Set<String>?
-    if case let .array(list)? = body["outputs"] {
-        requested = []
-        for (i, item) in list.enumerated() {
-            guard case let .object(o) = item, case let .string(name)? = o["name"] else { throw V2Codec.bad("'outputs[\(i)].name' must be a string") }
-            guard name == V2Codec.outputName || (name == TableCodec.labelOutput && pipeline.classLabels != nil) else {
-                throw V2Codec.bad("unknown output '\(name.prefix(64))'")
-            }
-            requested?.insert(name)
-        }
-    } else if let outputs = body["outputs"], outputs != .numbers([]) {
-        throw V2Codec.bad("'outputs' must be a list of objects")
-    }
-    guard case let .array(inputs)? = body["inputs"], !inputs.isEmpty else {
-        throw V2Codec.bad("'inputs' must list one tensor per column: \(TableCodec.inputColumns(pipeline).map(\.name).joined(separator: ", "))")
-    }
-    let binaryOutputs = try BinaryOutputChoice(body)
-    // The rows the shapes declare are checked against the work budget before
-    // any column is decoded, counting no more rows than a column's data could
-    // hold (a shape its data cannot fill is the decoder's 400).
-    let declaredRows = inputs.compactMap { input -> Int? in
-        guard case let .object(tensor) = input, case let .numbers(dims)? = tensor["shape"], let rows = dims.first,
-              rows >= 0, rows < 1e15 else { return nil }
-        var present = 0
-        switch tensor["data"] {
-        case let .numbers(values)?: present = values.count
-        case let .array(values)?: present = values.count
-        default: present = (try? V2Binary.declaredSize(tensor["parameters"], field: "")).flatMap { $0 } ?? 0
-        }
-        return min(Int(rows), present)
-    }.max() ?? 0
-    if let model = loaded.ternModel { try services.runtime.workBudget.checkFeatures(model, rows: declaredRows) }
-    let table = try TableCodec.decodeV2(inputs, binary: request.binary, pipeline: pipeline, maxElements: services.configuration.maxTensorElements)
-    if let model = loaded.ternModel { try services.runtime.workBudget.checkFeatures(model, rows: table.rowCount) }
-    let features = try TableCodec.features(table, pipeline: pipeline)
-    let output = try await predict(loaded, .float32(features), batch: table.rowCount, services)
-    return V2Response.encode(model: loaded.model, version: loaded.version, id: id,
-                             outputs: TableCodec.v2Outputs(output, pipeline: pipeline, requested: requested), binary: binaryOutputs)
-}
-
-/// TF Serving `:predict` on raw records of a table model.
-private func tfPredictTable(_ root: JSONValue, _ loaded: LoadedModel, _ pipeline: FittedTabularPipeline,
-                            _ services: ServerServices) async throws -> Response {
-    guard case let .object(body) = root else { throw V2Codec.bad("the request body must be a JSON object") }
-    try V2Codec.allowOnly(["signature_name", "instances", "inputs"], in: body, what: "request")
-    let limit = services.configuration.maxTensorElements
-    let table: Table
-    let columnar: Bool
-    switch (body["instances"], body["inputs"]) {
-    case let (.array(instances)?, nil):
-        table = try TableCodec.decodeInstances(instances, pipeline: pipeline, maxElements: limit)
-        columnar = false
-    case let (nil, .object(columns)?):
-        table = try TableCodec.decodeColumns(columns, pipeline: pipeline, maxElements: limit)
-        columnar = true
-    case (.some, .some):
-        throw V2Codec.bad("the request cannot have both 'instances' and 'inputs'")
-    default:
-        throw V2Codec.bad("a table model takes 'instances' as objects keyed by column name, or 'inputs' as an object of columns")
-    }
-    if let model = loaded.ternModel { try services.runtime.workBudget.checkFeatures(model, rows: table.rowCount) }
-    let features = try TableCodec.features(table, pipeline: pipeline)
-    let output = try await predict(loaded, .float32(features), batch: table.rowCount, services)
-    return jsonResponse(TableCodec.tfPredictions(output, pipeline: pipeline, columnar: columnar))
-}
-
-/// V2 inference on an ONNX model: named inputs of the graph's types.
-private func inferONNX(_ request: V2InferBody, _ loaded: LoadedModel, _ services: ServerServices) async throws -> Response {
-    let model = loaded.onnxModel!
-    let decoded = try ONNXCodec.decodeInfer(request.json, binary: request.binary, model: model,
-                                            maxElements: services.configuration.maxTensorElements)
-    let binaryOutputs = try BinaryOutputChoice(request.json.objectMembers)
-    let outputs = try await predictONNX(loaded, decoded.inputs, services)
-    return V2Response.encode(model: loaded.model, version: loaded.version, id: decoded.id,
-                             outputs: ONNXCodec.outputs(outputs, model: model, requested: decoded.requested), binary: binaryOutputs)
-}
-
-/// Runs an ONNX model through the runtime's limiter; inputs the graph
-/// refuses at run time (a shape its operators cannot take) are 400s.
-private func predictONNX(_ loaded: LoadedModel, _ inputs: [String: AnyTensor], _ services: ServerServices) async throws -> [String: AnyTensor] {
-    try requireReady(loaded)
-    do {
-        return try await services.runtime.predict(loaded, onnx: inputs)
-    } catch let error as ONNXRuntimeError {
-        throw APIError(.badRequest, error.description)
-    }
-}
-
-/// Runs the model through the runtime's limiter (an empty batch answers
-/// an empty output without running it).
-private func predict(_ loaded: LoadedModel, _ input: ModelInput, batch: Int, _ services: ServerServices) async throws -> Tensor<Float> {
-    try requireReady(loaded)
-    if batch == 0 { return Tensor(zeros: [0, loaded.outputUnits]) }
-    return try await services.runtime.predict(loaded, input)
-}
-
-/// 503 with `Retry-After` unless the version accepts predictions.
-private func requireReady(_ loaded: LoadedModel) throws {
-    guard loaded.ready else {
-        throw APIError(.serviceUnavailable, "model '\(loaded.model)' version \(loaded.version) is not ready", headers: [.retryAfter: "1"])
-    }
+/// Runs the model through the runtime's limiter, unless the version is
+/// not ready (503 with `Retry-After`).
+private func predict(_ loaded: LoadedModel, _ inputs: NamedTensors, _ services: ServerServices) async throws -> NamedTensors {
+    guard loaded.ready else { throw ServingError.notReady("model '\(loaded.model)' version \(loaded.version) is not ready") }
+    return try await services.runtime.predict(loaded, inputs)
 }
 
 /// A JSON response.

@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import TernFormats
 import TernONNX
+import TernSupport
 import TernRegistry
 import TernServing
 
@@ -83,7 +84,7 @@ extension RegistryRoutes {
                 } catch {
                     throw APIError(.badRequest, "invalid model artifact")
                 }
-                return (ONNXCodec.specJSON(onnx), [:], Lineage(), nil)
+                return (onnxSpecJSON(onnx), [:], Lineage(), nil)
             } else {
                 let parsed: TernModel
                 do { parsed = try TernModel(artifact: bytes) } catch let error as FormatError {
@@ -162,4 +163,27 @@ extension RegistryRoutes {
         }
         return Response(status: .noContent)
     }
+}
+
+/// The registry's description of an uploaded ONNX file (its `spec`).
+private func onnxSpecJSON(_ model: ONNXModel) -> String {
+    func describe(_ info: ONNXValueInfo) -> JSONValue {
+        let shape: [JSONValue] = info.shape?.map {
+            switch $0 {
+            case let .fixed(n): return .int(Int64(n))
+            case let .symbolic(name): return .string(name.isEmpty ? "?" : name)
+            }
+        } ?? []
+        return .object(["name": .string(info.name), "datatype": .string(info.dtype.v2Name), "shape": .array(shape)])
+    }
+    let ops = Set(model.graph.nodes.map(\.opType)).sorted()
+    return String(decoding: JSONValue.object([
+        "format": .string("onnx"),
+        "opset": .int(Int64(model.graph.opsetVersion)),
+        "producer": .string(model.graph.producer),
+        "inputs": .array(model.inputInfos.map(describe)),
+        "outputs": .array(model.outputInfos.map(describe)),
+        "operators": .array(ops.map { .string($0) }),
+        "nodes": .int(Int64(model.graph.nodes.count)),
+    ]).serialized(), as: UTF8.self)
 }

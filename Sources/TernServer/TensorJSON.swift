@@ -1,64 +1,96 @@
 import Foundation
-import TernFormats
-import TernServing
 import TernSupport
 import TernTensor
 
-/// Tensor data read from JSON: the values in row-major order and the shape
-/// the nesting described (`[count]` for a flat list, `[]` for a scalar).
-struct FlatTensorData {
-    var values: [Double] = []
-    var nestedShape: [Int] = []
-}
-
-/// What JSON scalars a tensor's data may hold.
-enum ScalarKind {
-    /// JSON numbers only.
-    case numbers
-    /// JSON `true`/`false` only (read as 1 and 0).
-    case booleans
-}
-
-enum TensorJSON {
-    /// Flattens `value` (a scalar or a rectangular nested list) in row-major order.
-    /// - Parameters:
-    ///   - field: the field's name for error messages (`inputs[0].data`).
-    ///   - limit: most elements accepted.
-    /// - Throws: 400 for non-rectangular nesting or values of the wrong kind,
-    ///   413 past `limit` elements.
-    static func flatten(_ value: JSONValue, field: String, kind: ScalarKind, limit: Int) throws -> FlatTensorData {
-        var data = FlatTensorData()
-        data.nestedShape = try shape(of: value, field: field)
-        var total = 1
-        for d in data.nestedShape {
-            let (product, overflow) = total.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= limit else { throw tooMany(limit) }
-            total = product
+extension DType {
+    /// The KServe V2 / Triton datatype name ("FP32", "INT64", "BYTES").
+    var v2Name: String {
+        switch self {
+        case .bool: return "BOOL"
+        case .uint8: return "UINT8"
+        case .uint16: return "UINT16"
+        case .uint32: return "UINT32"
+        case .uint64: return "UINT64"
+        case .int8: return "INT8"
+        case .int16: return "INT16"
+        case .int32: return "INT32"
+        case .int64: return "INT64"
+        case .float16: return "FP16"
+        case .float32: return "FP32"
+        case .float64: return "FP64"
+        case .string: return "BYTES"
         }
-        data.values.reserveCapacity(total)
-        try append(value, to: &data.values, field: field, kind: kind)
-        return data
     }
 
+    /// The element type of a V2 datatype name.
+    init?(v2Name: String) {
+        guard let match = DType.allCases.first(where: { $0.v2Name == v2Name }) else { return nil }
+        self = match
+    }
+
+    /// TF Serving's name (`DT_FLOAT`, `DT_UINT8`, `DT_STRING`).
+    var tfName: String {
+        switch self {
+        case .float16: return "DT_HALF"
+        case .float32: return "DT_FLOAT"
+        case .float64: return "DT_DOUBLE"
+        default: return "DT_" + v2Name.replacingOccurrences(of: "BYTES", with: "STRING")
+        }
+    }
+
+    /// The values an integer type holds, nil for the others.
+    var integerRange: ClosedRange<Double>? {
+        switch self {
+        case .uint8: return 0...Double(UInt8.max)
+        case .uint16: return 0...Double(UInt16.max)
+        case .uint32: return 0...Double(UInt32.max)
+        case .uint64: return 0...Double(UInt64.max)
+        case .int8: return Double(Int8.min)...Double(Int8.max)
+        case .int16: return Double(Int16.min)...Double(Int16.max)
+        case .int32: return Double(Int32.min)...Double(Int32.max)
+        case .int64: return Double(Int64.min)...Double(Int64.max)
+        default: return nil
+        }
+    }
+}
+
+/// Tensor data in JSON, both ways: a scalar or a rectangular nested list,
+/// read in row-major order straight into the typed buffer the element type
+/// needs (numbers convert from their digits, never through a tree of
+/// values per element), and tensors written back as nested lists.
+enum TensorJSON {
     static func tooMany(_ limit: Int) -> APIError {
         APIError(.contentTooLarge, "the tensor has more than \(limit) elements")
     }
 
-    /// The shape of a nested list, checking that every level is rectangular.
-    private static func shape(of value: JSONValue, field: String) throws -> [Int] {
+    static func bad(_ message: String) -> APIError { APIError(.badRequest, message) }
+
+    /// The shape a nested list describes (`[count]` for a flat list, `[]`
+    /// for a scalar), checking that every level is rectangular and that
+    /// the element count stays within `limit`.
+    static func shape(of value: JSONValue, field: String, limit: Int) throws -> [Int] {
+        let shape = try nestedShape(value, field: field)
+        var total = 1
+        for d in shape {
+            let (product, overflow) = total.multipliedReportingOverflow(by: d)
+            guard !overflow, product <= limit else { throw tooMany(limit) }
+            total = product
+        }
+        return shape
+    }
+
+    private static func nestedShape(_ value: JSONValue, field: String) throws -> [Int] {
         switch value {
         case let .numbers(values):
             return [values.count]
         case let .array(items):
             guard let first = items.first else { return [0] }
-            let inner = try shape(of: first, field: field)
+            let inner = try nestedShape(first, field: field)
             let firstIsList = isList(first)
             for (i, item) in items.enumerated().dropFirst() {
                 var same = isList(item) == firstIsList
-                if same, firstIsList { same = try shape(of: item, field: field) == inner }
-                guard same else {
-                    throw APIError(.badRequest, "'\(field)' is not rectangular: element \(i) differs from element 0")
-                }
+                if same, firstIsList { same = try nestedShape(item, field: field) == inner }
+                guard same else { throw bad("'\(field)' is not rectangular: element \(i) differs from element 0") }
             }
             return [items.count] + (firstIsList ? inner : [])
         default:
@@ -73,58 +105,265 @@ enum TensorJSON {
         }
     }
 
-    private static func append(_ value: JSONValue, to out: inout [Double], field: String, kind: ScalarKind) throws {
+    /// The leaves of `value` in row-major order: runs of numbers (parsed
+    /// lists) and single scalars.
+    private enum Leaf {
+        case numbers(JSONNumbers)
+        case scalar(JSONValue)
+    }
+
+    private static func leaves(_ value: JSONValue, into out: inout [Leaf]) {
         switch value {
-        case let .numbers(values):
-            guard kind == .numbers || values.isEmpty else {
-                throw APIError(.badRequest, "'\(field)' must hold true or false values, got a number")
-            }
-            out.append(contentsOf: values)
-        case let .array(items):
-            for item in items { try append(item, to: &out, field: field, kind: kind) }
-        case let .bool(b) where kind == .booleans:
-            out.append(b ? 1 : 0)
-        case .int, .double, .float:
-            guard kind == .numbers, let n = value.number else {
-                throw APIError(.badRequest, "'\(field)' must hold true or false values, got a number")
-            }
-            out.append(n)
+        case let .numbers(list): out.append(.numbers(list))
+        case let .array(items): for item in items { leaves(item, into: &out) }
+        default: out.append(.scalar(value))
+        }
+    }
+
+    /// `value` as a tensor of `dtype` and `shape` (nil: the shape its
+    /// nesting describes); any rectangular nesting with the shape's element
+    /// count is read in row-major order, as Triton does.
+    /// - Parameter missing: whether JSON `null` elements are accepted, as
+    ///   NaN (the tensor is then float64) or nil strings.
+    /// - Throws: 400 naming `field` for the wrong kind of element, a value
+    ///   the type cannot hold or a count that does not match; 413 past `limit`.
+    static func decode(_ value: JSONValue, dtype: DType, shape: [Int]?, missing: Bool = false,
+                       field: String, limit: Int) throws -> AnyTensor {
+        let nested = try TensorJSON.shape(of: value, field: field, limit: limit)
+        let count = nested.reduce(1, *)
+        if let shape, shape.reduce(1, *) != count {
+            throw bad("'shape' \(shape) has \(shape.reduce(1, *)) elements but '\(field)' has \(count)")
+        }
+        let target = Shape(shape ?? nested)
+        var parts: [Leaf] = []
+        leaves(value, into: &parts)
+        switch dtype {
+        case .string:
+            return .string(try StringTensor(shape: target, values: strings(parts, missing: missing, field: field)))
+        case .bool where !missing:
+            return .bool(try Tensor(shape: target, scalars: booleans(parts, field: field)))
+        case .float32 where !missing:
+            return .float32(try Tensor(shape: target, scalars: floats(parts, field: field)))
+        case .int64 where !missing:
+            return .int64(try Tensor(shape: target, scalars: int64s(parts, field: field)))
         default:
-            let expected = kind == .numbers ? "numbers" : "true or false values"
-            throw APIError(.badRequest, "'\(field)' must hold \(expected), got \(value.kind)")
+            let values = try doubles(parts, missing: missing, field: field)
+            if missing { return .float64(try Tensor(shape: target, scalars: values)) }
+            return try convert(values, to: dtype, shape: target, field: field)
         }
     }
 
-    /// Converts checked values to the model's input: uint8 when the model
-    /// takes uint8 and every value is an integer in 0...255 (and `preferBytes`
-    /// allows it), float32 otherwise.
-    /// - Throws: 400 when a value does not fit in a float32.
-    static func modelInput(_ values: [Double], batch: Int, model: TernModel, preferBytes: Bool, field: String) throws -> ModelInput {
-        let shape = model.spec.input.shape.batched(batch)
-        if preferBytes, model.spec.input.dtype == .uint8,
-           values.allSatisfy({ $0 >= 0 && $0 <= 255 && $0.rounded(.towardZero) == $0 }) {
-            return .uint8(try Tensor(shape: shape, scalars: values.lazy.map { UInt8($0) }))
-        }
-        var floats = [Float]()
-        floats.reserveCapacity(values.count)
-        for (i, v) in values.enumerated() {
-            guard v.isFinite, abs(v) <= Double(Float.greatestFiniteMagnitude) else {
-                throw APIError(.badRequest, "'\(field)' element \(i) is not a finite 32-bit float")
+    /// Checked doubles as a tensor of a numeric `dtype`.
+    static func convert(_ values: [Double], to dtype: DType, shape: Shape, field: String) throws -> AnyTensor {
+        if let range = dtype.integerRange {
+            for (i, v) in values.enumerated() where !(range.contains(v) && v.rounded(.towardZero) == v) {
+                throw bad("'\(field)' element \(i) (\(v)) is not a valid \(dtype.v2Name) value")
             }
-            floats.append(Float(v))
+        } else {
+            for (i, v) in values.enumerated() where !v.isFinite {
+                throw bad("'\(field)' element \(i) is not a finite number")
+            }
         }
-        return .float32(try Tensor(shape: shape, scalars: floats))
+        switch dtype {
+        case .uint8: return .uint8(try Tensor(shape: shape, scalars: values.map { UInt8($0) }))
+        case .uint16: return .uint16(try Tensor(shape: shape, scalars: values.map { UInt16($0) }))
+        case .uint32: return .uint32(try Tensor(shape: shape, scalars: values.map { UInt32($0) }))
+        case .uint64: return .uint64(try Tensor(shape: shape, scalars: values.map { UInt64(exactly: $0) ?? .max }))
+        case .int8: return .int8(try Tensor(shape: shape, scalars: values.map { Int8($0) }))
+        case .int16: return .int16(try Tensor(shape: shape, scalars: values.map { Int16($0) }))
+        case .int32: return .int32(try Tensor(shape: shape, scalars: values.map { Int32($0) }))
+        case .int64: return .int64(try Tensor(shape: shape, scalars: values.map { Int64(exactly: $0) ?? .max }))
+        case .float16:
+            let halves = values.map { Float16($0) }
+            if let i = halves.firstIndex(where: { !$0.isFinite }) { throw bad("'\(field)' element \(i) is not a finite 16-bit float") }
+            return .float16(try Tensor(shape: shape, scalars: halves))
+        case .float32:
+            let floats = values.map { Float($0) }
+            if let i = floats.firstIndex(where: { !$0.isFinite }) { throw bad("'\(field)' element \(i) is not a finite 32-bit float") }
+            return .float32(try Tensor(shape: shape, scalars: floats))
+        case .float64: return .float64(try Tensor(shape: shape, scalars: values))
+        case .bool: return .bool(try Tensor(shape: shape, scalars: values.map { $0 != 0 }))
+        case .string: throw bad("'\(field)' must hold strings")
+        }
     }
 
-    /// The elements per sample the model takes.
-    static func sampleCount(_ model: TernModel) -> Int { model.spec.input.shape.count }
-
-    /// An `(n, units)` output as a list of per-sample lists.
-    static func rows(_ output: Tensor<Float>) -> JSONValue {
-        let n = output.rank > 0 ? output.shape[0] : 0
-        let units = n > 0 ? output.count / n : 0
-        return output.withUnsafeBufferPointer { buffer in
-            .array((0..<n).map { row in .floats(Array(buffer[row * units ..< (row + 1) * units])) })
+    private static func numberError(_ error: JSONNumberError, offset: Int, field: String) -> APIError {
+        let reason: String
+        switch error.reason {
+        case let .notFinite(bits): reason = "is not a finite \(bits)-bit float"
+        case .notInteger: reason = "is not an integer"
+        case .outOfRange: reason = "does not fit in a 64-bit integer"
         }
+        return bad("'\(field)' element \(offset + error.index) (\(error.literal.prefix(32))) \(reason)")
+    }
+
+    private static func floats(_ parts: [Leaf], field: String) throws -> [Float] {
+        if parts.count == 1, case let .numbers(list) = parts[0] {
+            do { return try list.floats() } catch { throw numberError(error, offset: 0, field: field) }
+        }
+        var out: [Float] = []
+        for part in parts {
+            switch part {
+            case let .numbers(list):
+                do { out += try list.floats() } catch { throw numberError(error, offset: out.count, field: field) }
+            case let .scalar(v):
+                guard let d = v.number else { throw wrongKind(v, expected: "numbers", field: field) }
+                let f = Float(d)
+                guard f.isFinite else { throw bad("'\(field)' element \(out.count) is not a finite 32-bit float") }
+                out.append(f)
+            }
+        }
+        return out
+    }
+
+    private static func int64s(_ parts: [Leaf], field: String) throws -> [Int64] {
+        var out: [Int64] = []
+        for part in parts {
+            switch part {
+            case let .numbers(list):
+                do { out += try list.int64s() } catch { throw numberError(error, offset: out.count, field: field) }
+            case let .scalar(.int(i)):
+                out.append(i)
+            case let .scalar(v):
+                guard v.number != nil else { throw wrongKind(v, expected: "numbers", field: field) }
+                throw bad("'\(field)' element \(out.count) is not a valid INT64 value")
+            }
+        }
+        return out
+    }
+
+    private static func doubles(_ parts: [Leaf], missing: Bool, field: String) throws -> [Double] {
+        var out: [Double] = []
+        for part in parts {
+            switch part {
+            case let .numbers(list): out += list.doubles()
+            case .scalar(.null) where missing: out.append(.nan)
+            case let .scalar(.bool(b)) where missing: out.append(b ? 1 : 0)
+            case let .scalar(v):
+                guard let d = v.number else { throw wrongKind(v, expected: "numbers", field: field) }
+                if missing, !d.isFinite { throw bad("'\(field)' element \(out.count) is not a finite number") }
+                out.append(d)
+            }
+        }
+        return out
+    }
+
+    private static func booleans(_ parts: [Leaf], field: String) throws -> [Bool] {
+        var out: [Bool] = []
+        for part in parts {
+            switch part {
+            case let .numbers(list) where list.isEmpty: continue
+            case let .scalar(.bool(b)): out.append(b)
+            case let .scalar(v): throw wrongKind(v, expected: "true or false values", field: field)
+            case .numbers: throw bad("'\(field)' must hold true or false values, got a number")
+            }
+        }
+        return out
+    }
+
+    private static func strings(_ parts: [Leaf], missing: Bool, field: String) throws -> [String?] {
+        var out: [String?] = []
+        for part in parts {
+            switch part {
+            case let .numbers(list) where list.isEmpty: continue
+            case let .scalar(.string(s)): out.append(s)
+            case .scalar(.null) where missing: out.append(nil)
+            case .numbers: throw bad("'\(field)' is BYTES but holds numbers")
+            case let .scalar(v): throw wrongKind(v, expected: "strings", field: field)
+            }
+        }
+        return out
+    }
+
+    private static func wrongKind(_ value: JSONValue, expected: String, field: String) -> APIError {
+        if value.number != nil, expected != "numbers" { return bad("'\(field)' must hold \(expected), got a number") }
+        return bad("'\(field)' must hold \(expected), got \(value.kind)")
+    }
+
+    /// The element type TF Serving's untyped JSON reads as, for an input
+    /// that takes any element type: strings when any element is one (the
+    /// numbers among them as text), else float64 (null as NaN).
+    static func inferredType(_ value: JSONValue) -> DType {
+        var parts: [Leaf] = []
+        leaves(value, into: &parts)
+        let hasString = parts.contains { if case .scalar(.string) = $0 { return true } else { return false } }
+        return hasString ? .string : .float64
+    }
+
+    /// Like ``decode(_:dtype:shape:missing:field:limit:)`` for strings, but
+    /// numbers become their text (integers without a fraction).
+    static func decodeText(_ value: JSONValue, field: String, limit: Int) throws -> AnyTensor {
+        let nested = try shape(of: value, field: field, limit: limit)
+        var parts: [Leaf] = []
+        leaves(value, into: &parts)
+        var out: [String?] = []
+        func text(_ d: Double) -> String { d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d) }
+        for part in parts {
+            switch part {
+            case let .numbers(list): out += list.doubles().map(text)
+            case let .scalar(.string(s)): out.append(s)
+            case .scalar(.null): out.append(nil)
+            case let .scalar(.bool(b)): out.append(b ? "true" : "false")
+            case let .scalar(v):
+                guard let d = v.number else { throw wrongKind(v, expected: "strings or numbers", field: field) }
+                out.append(text(d))
+            }
+        }
+        return .string(try StringTensor(shape: Shape(nested), values: out))
+    }
+
+    // MARK: Writing
+
+    /// The elements as a flat JSON list (float32 compactly, as `.floats`).
+    static func flat(_ tensor: AnyTensor) -> JSONValue {
+        switch tensor {
+        case let .float32(t): return .floats(t.scalars)
+        case let .float16(t): return .floats(t.scalars.map { Float($0) })
+        default: return .array(elements(tensor))
+        }
+    }
+
+    private static func elements(_ tensor: AnyTensor) -> [JSONValue] {
+        switch tensor {
+        case let .float32(t): return t.scalars.map { .float($0) }
+        case let .float16(t): return t.scalars.map { .float(Float($0)) }
+        case let .float64(t): return t.scalars.map { .double($0) }
+        case let .bool(t): return t.scalars.map { .bool($0) }
+        case let .string(t): return t.values.map { $0.map { .string($0) } ?? .null }
+        case let .uint64(t): return t.scalars.map { $0 <= UInt64(Int64.max) ? .int(Int64($0)) : .double(Double($0)) }
+        default: return tensor.doubleScalars.map { .int(Int64($0)) }
+        }
+    }
+
+    /// A tensor as nested JSON lists (one sample's when `row` is given).
+    static func nested(_ tensor: AnyTensor, row: Int? = nil) -> JSONValue {
+        var value = tensor
+        if let row, tensor.shape.rank > 0 {
+            let sample = tensor.slice(rows: row..<(row + 1))
+            value = (try? sample.reshaped(Shape(Array(tensor.shape.dimensions.dropFirst())))) ?? sample
+        }
+        let shape = value.shape.dimensions
+        guard let last = shape.last else { return elements(value).first ?? .null }
+        // The innermost lists compactly; the outer levels as arrays of them.
+        let rows = shape.dropLast().reduce(1, *)
+        let innermost: [JSONValue] = (0..<rows).map { r in
+            flat(last == 0 ? value.slice(rows: 0..<0) : rowsOf(value, start: r * last, count: last))
+        }
+        return nest(innermost[...], Array(shape.dropLast())[...])
+    }
+
+    /// Elements `start..<start + count` of the flattened tensor.
+    private static func rowsOf(_ tensor: AnyTensor, start: Int, count: Int) -> AnyTensor {
+        guard let flat = try? tensor.reshaped(Shape([tensor.count])) else { return tensor }
+        return flat.slice(rows: start..<(start + count))
+    }
+
+    private static func nest(_ items: ArraySlice<JSONValue>, _ shape: ArraySlice<Int>) -> JSONValue {
+        guard let first = shape.first else { return items.first ?? .array([]) }
+        let rest = shape.dropFirst()
+        let per = rest.reduce(1, *)
+        return .array((0..<first).map { i in
+            nest(items[(items.startIndex + i * per)..<(items.startIndex + (i + 1) * per)], rest)
+        })
     }
 }

@@ -73,19 +73,6 @@ struct BinarySections {
     }
 }
 
-extension V2DataType {
-    /// Bytes per element in binary form; nil for BYTES (length-prefixed).
-    var byteSize: Int? {
-        switch self {
-        case .BOOL, .UINT8, .INT8: return 1
-        case .UINT16, .INT16, .FP16: return 2
-        case .UINT32, .INT32, .FP32: return 4
-        case .UINT64, .INT64, .FP64: return 8
-        case .BYTES: return nil
-        }
-    }
-}
-
 enum V2Binary {
     /// A tensor's `parameters.binary_data_size`, nil when absent.
     /// - Throws: 400 unless it is a non-negative integer.
@@ -109,92 +96,33 @@ enum V2Binary {
         return bytes
     }
 
-    /// Checks `size` is `count` elements of `datatype`.
-    static func checkSize(_ size: Int, count: Int, datatype: V2DataType, shape: [Int], field: String) throws {
-        guard let width = datatype.byteSize else { return }
-        let (expected, overflow) = count.multipliedReportingOverflow(by: width)
+    /// Checks `size` is `count` elements of `datatype` (a fixed-size type).
+    static func checkSize(_ size: Int, count: Int, datatype: DType, shape: [Int], field: String) throws {
+        let (expected, overflow) = count.multipliedReportingOverflow(by: datatype.byteSize)
         guard !overflow, expected == size else {
-            throw V2Codec.bad("'\(field).binary_data_size' is \(size) bytes but shape \(shape) of \(datatype.rawValue) needs \(overflow ? "more than \(Int.max)" : String(expected))")
+            throw V2Codec.bad("'\(field).binary_data_size' is \(size) bytes but shape \(shape) of \(datatype.v2Name) needs \(overflow ? "more than \(Int.max)" : String(expected))")
         }
     }
 
-    /// A tensor model's input from its binary section: UINT8 bytes and FP32
-    /// values go straight into the tensor; other numeric types convert as
-    /// the JSON path converts them.
-    static func modelInput(_ bytes: ByteBuffer, datatype: V2DataType, batch: Int, model: TernModel, field: String) throws -> ModelInput {
-        let shape = model.spec.input.shape.batched(batch)
-        let count = shape.count
-        if datatype == .UINT8, model.spec.input.dtype == .uint8 {
-            var tensor = Tensor<UInt8>(uninitialized: shape)
-            if count > 0 {
-                tensor.withUnsafeMutableBufferPointer { dst in
-                    bytes.withUnsafeReadableBytes { src in _ = UnsafeMutableRawBufferPointer(dst).copyBytes(from: src.prefix(count)) }
-                }
-            }
-            return .uint8(tensor)
-        }
-        if datatype == .FP32 { return .float32(try floats(bytes, shape: shape, field: field)) }
-        let values = try doubles(bytes, datatype: datatype, field: field)
-        try V2Codec.checkValues(values, datatype: datatype, field: field)
-        let integral = datatype == .BOOL || datatype.integerRange != nil
-        return try TensorJSON.modelInput(values, batch: batch, model: model, preferBytes: integral, field: field)
-    }
-
-    /// An FP32 section (already checked to hold `shape`'s elements) as a
-    /// tensor, refusing NaN and infinities.
-    static func floats(_ bytes: ByteBuffer, shape: Shape, field: String) throws -> Tensor<Float> {
-        var tensor = Tensor<Float>(uninitialized: shape)
-        let count = shape.count
+    /// A fixed-size section (already checked to hold `shape`'s elements)
+    /// as a tensor, copied straight from the bytes; BOOL bytes must be 0 or
+    /// 1 and floats finite.
+    static func tensor(_ bytes: ByteBuffer, dtype: DType, shape: Shape, field: String) throws -> AnyTensor {
+        let tensor = bytes.withUnsafeReadableBytes { AnyTensor.fromLittleEndian($0, dtype: dtype, shape: shape) }
         var invalid: Int?
-        if count > 0 {
-            tensor.withUnsafeMutableBufferPointer { dst in
-                bytes.withUnsafeReadableBytes { src in
-                    for i in 0..<count {
-                        let value = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-                        guard value.isFinite else { invalid = i; return }
-                        dst[i] = value
-                    }
-                }
+        switch tensor {
+        case .bool:
+            let raw = Array(bytes.readableBytesView)
+            if let i = raw.firstIndex(where: { $0 > 1 }) {
+                throw V2Codec.bad("'\(field)' element \(i) is a BOOL byte \(raw[i]); expected 0 or 1")
             }
+        case let .float16(t): invalid = t.withUnsafeBufferPointer { $0.firstIndex { !$0.isFinite } }
+        case let .float32(t): invalid = t.withUnsafeBufferPointer { $0.firstIndex { !$0.isFinite } }
+        case let .float64(t): invalid = t.withUnsafeBufferPointer { $0.firstIndex { !$0.isFinite } }
+        default: break
         }
         if let invalid { throw V2Codec.bad("'\(field)' element \(invalid) is not a finite number") }
         return tensor
-    }
-
-    /// The elements of a fixed-size numeric section as doubles (BOOL must
-    /// be 0 or 1).
-    /// - Throws: 400 for FP16, BYTES or a BOOL byte other than 0 and 1.
-    static func doubles(_ bytes: ByteBuffer, datatype: V2DataType, field: String) throws -> [Double] {
-        guard let width = datatype.byteSize, datatype != .FP16 else {
-            throw V2Codec.bad("binary \(datatype.rawValue) data is not supported for '\(field)'")
-        }
-        let count = bytes.readableBytes / width
-        return try bytes.withUnsafeReadableBytes { src in
-            var out = [Double]()
-            out.reserveCapacity(count)
-            for i in 0..<count {
-                let offset = i * width
-                func load<T: FixedWidthInteger>(_: T.Type) -> T { T(littleEndian: src.loadUnaligned(fromByteOffset: offset, as: T.self)) }
-                switch datatype {
-                case .BOOL:
-                    let b = src[offset]
-                    guard b <= 1 else { throw V2Codec.bad("'\(field)' element \(i) is a BOOL byte \(b); expected 0 or 1") }
-                    out.append(Double(b))
-                case .UINT8: out.append(Double(src[offset]))
-                case .INT8: out.append(Double(Int8(bitPattern: src[offset])))
-                case .UINT16: out.append(Double(load(UInt16.self)))
-                case .INT16: out.append(Double(load(Int16.self)))
-                case .UINT32: out.append(Double(load(UInt32.self)))
-                case .INT32: out.append(Double(load(Int32.self)))
-                case .UINT64: out.append(Double(load(UInt64.self)))
-                case .INT64: out.append(Double(load(Int64.self)))
-                case .FP32: out.append(Double(Float(bitPattern: load(UInt32.self))))
-                case .FP64: out.append(Double(bitPattern: load(UInt64.self)))
-                case .FP16, .BYTES: break
-                }
-            }
-            return out
-        }
     }
 
     /// `count` BYTES elements, each a 4-byte little-endian length then the

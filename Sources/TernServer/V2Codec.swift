@@ -1,128 +1,137 @@
 import Foundation
+import NIOCore
 import TernFormats
-import TernONNX
 import TernServing
 import TernSupport
 import TernTensor
 
-/// The Open Inference Protocol (KServe V2) tensor datatypes.
-enum V2DataType: String, CaseIterable {
-    case BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, FP32, FP64, BYTES
-
-    /// The values an integer type holds, nil for the others.
-    var integerRange: ClosedRange<Double>? {
-        switch self {
-        case .UINT8: return 0...Double(UInt8.max)
-        case .UINT16: return 0...Double(UInt16.max)
-        case .UINT32: return 0...Double(UInt32.max)
-        case .UINT64: return 0...Double(UInt64.max)
-        case .INT8: return Double(Int8.min)...Double(Int8.max)
-        case .INT16: return Double(Int16.min)...Double(Int16.max)
-        case .INT32: return Double(Int32.min)...Double(Int32.max)
-        case .INT64: return Double(Int64.min)...Double(Int64.max)
-        default: return nil
-        }
-    }
-
-    /// The datatype of a model input.
-    static func of(_ dtype: DType) -> V2DataType { dtype == .uint8 ? .UINT8 : .FP32 }
-}
-
 /// A checked V2 inference request.
 struct V2InferRequest {
     var id: String?
-    var input: ModelInput
-    var batch: Int
+    var inputs: NamedTensors
+    /// Output names asked for, in order (nil: every output).
+    var requested: [String]?
 }
 
-/// Decodes V2 inference requests and encodes V2 responses.
+/// The Open Inference Protocol (KServe V2), written once for every
+/// ``ServableModel``: inputs by name and datatype (JSON `data` or binary
+/// sections), outputs by name, and model metadata.
 ///
-/// The single input tensor may carry any name: Tern models have one input
-/// (declared as `input` in metadata), and clients often send the name of
-/// the layer they exported (`input_1`), so the name is not checked.
-/// Request and tensor `parameters` are accepted and ignored, except those of
-/// the binary tensor data extension (`binary_data_size` on inputs, read by
-/// ``V2Binary``; `binary_data_output` and `binary_data` choosing binary
-/// outputs, see ``BinaryOutputChoice``).
+/// A model with one input takes the single tensor of a request whatever
+/// its name (clients often send the name of the layer they exported, such
+/// as `input_1`). Request and tensor `parameters` are accepted and ignored,
+/// except those of the binary tensor data extension (`binary_data_size` on
+/// inputs, read by ``V2Binary``; `binary_data_output` and `binary_data`
+/// choosing binary outputs, see ``BinaryOutputChoice``).
 enum V2Codec {
-    static let outputName = "output"
-    static let inputName = "input"
-
     /// - Parameter binary: the binary part of the body, when the request
     ///   uses the binary tensor data extension.
-    static func decodeInfer(_ root: JSONValue, binary: BinarySections? = nil, model: TernModel, maxElements: Int) throws -> V2InferRequest {
+    static func decodeInfer(_ root: JSONValue, binary: BinarySections? = nil, model: any ServableModel,
+                            maxElements: Int) throws -> V2InferRequest {
         guard case let .object(body) = root else { throw bad("the request body must be a JSON object") }
         try allowOnly(["id", "parameters", "inputs", "outputs"], in: body, what: "request")
-        var id: String?
+        var request = V2InferRequest(id: nil, inputs: [:], requested: nil)
         switch body["id"] {
         case nil: break
-        case let .string(s)?: id = s
+        case let .string(s)?: request.id = s
         case let other?: throw bad("'id' must be a string, got \(other.kind)")
         }
         try checkParameters(body["parameters"], field: "parameters")
-        try checkOutputs(body["outputs"])
+        request.requested = try requestedOutputs(body["outputs"], model: model)
+        let declared = model.inputs
+        let expected = declared.filter { !$0.optional }.map { "'\($0.name)'" }.joined(separator: ", ")
         guard let inputsValue = body["inputs"] else { throw bad("missing 'inputs'") }
-        guard case let .array(inputs) = inputsValue else {
-            if case .numbers([]) = inputsValue { throw bad("'inputs' must hold exactly one tensor, got 0") }
-            throw bad("'inputs' must be a list of tensors")
+        guard case let .array(tensors) = inputsValue, !tensors.isEmpty else {
+            if case .numbers([]) = inputsValue { throw bad("'inputs' must list the model's inputs: \(expected)") }
+            throw bad("'inputs' must be a list of tensors: \(expected)")
         }
-        guard inputs.count == 1, case let .object(tensor) = inputs[0] else {
-            throw bad(inputs.count == 1 ? "'inputs[0]' must be an object" : "'inputs' must hold exactly one tensor, got \(inputs.count)")
-        }
-        try allowOnly(["name", "shape", "datatype", "parameters", "data"], in: tensor, what: "input tensor")
-        guard case .string? = tensor["name"] else { throw bad("'inputs[0].name' must be a string") }
-        try checkParameters(tensor["parameters"], field: "inputs[0].parameters")
-        guard case let .string(typeName)? = tensor["datatype"] else { throw bad("'inputs[0].datatype' must be a string") }
-        guard let datatype = V2DataType(rawValue: typeName) else {
-            throw bad("unknown datatype '\(typeName.prefix(32))'; expected one of \(V2DataType.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if datatype == .BYTES || datatype == .FP16 {
-            throw bad("datatype \(datatype.rawValue) is not supported by this model")
-        }
-        let binarySize = try V2Binary.declaredSize(tensor["parameters"], field: "inputs[0].parameters")
-        // A binary input's shape is checked against its byte count before the
-        // element limit, so a huge shape over a tiny body is a 400.
-        let shape = try readShape(tensor["shape"], maxElements: binarySize == nil ? maxElements : .max)
-        let sample = TensorJSON.sampleCount(model)
-        let perSample = shape.dropFirst().reduce(1, *)
-        guard perSample == sample else {
-            throw bad("the model takes \(sample) values per sample (shape \(model.spec.input.shape.dimensions)); 'shape' \(shape) has \(perSample)")
-        }
-        if let binarySize {
-            var binary = binary
-            let field = "inputs[0]"
-            let bytes = try V2Binary.section(binarySize, hasData: tensor["data"] != nil, binary: &binary, field: field)
-            let count = shape.reduce(1, *)
-            try V2Binary.checkSize(binarySize, count: count, datatype: datatype, shape: shape, field: field)
-            guard count <= maxElements else { throw TensorJSON.tooMany(maxElements) }
-            try binary?.finish()
-            let input = try V2Binary.modelInput(bytes, datatype: datatype, batch: shape[0], model: model, field: field)
-            return V2InferRequest(id: id, input: input, batch: shape[0])
+        var binary = binary
+        for (i, item) in tensors.enumerated() {
+            let field = "inputs[\(i)]"
+            guard case let .object(tensor) = item else { throw bad("'\(field)' must be an object") }
+            try allowOnly(["name", "shape", "datatype", "parameters", "data"], in: tensor, what: "input tensor")
+            guard case let .string(given)? = tensor["name"] else { throw bad("'\(field).name' must be a string") }
+            let info: TensorInfo
+            if declared.count == 1, tensors.count == 1 {
+                info = declared[0]
+            } else {
+                guard let match = declared.first(where: { $0.name == given }) else {
+                    throw bad("unknown input '\(given.prefix(64))'; the model takes \(expected)")
+                }
+                info = match
+            }
+            guard request.inputs[info.name] == nil else { throw bad("input '\(given.prefix(64))' is given twice") }
+            request.inputs[info.name] = try decodeTensor(tensor, info: info, conversion: model.conversion(for: info.name),
+                                                         field: field, binary: &binary, maxElements: maxElements)
         }
         try binary?.finish()
-        guard let dataValue = tensor["data"] else { throw bad("missing 'inputs[0].data'") }
-        let field = "inputs[0].data"
-        let data = try TensorJSON.flatten(dataValue, field: field, kind: datatype == .BOOL ? .booleans : .numbers, limit: maxElements)
-        // Flat is the canonical form; any rectangular nesting with the
-        // shape's element count is read in row-major order (as Triton does).
-        let expected = shape.reduce(1, *)
-        guard data.values.count == expected else {
-            throw bad("'shape' \(shape) has \(expected) elements but '\(field)' has \(data.values.count)")
+        return request
+    }
+
+    /// `outputs`: a list of `{"name", "parameters"?}` naming model outputs.
+    private static func requestedOutputs(_ value: JSONValue?, model: any ServableModel) throws -> [String]? {
+        guard let value else { return nil }
+        let items: [JSONValue]
+        switch value {
+        case .numbers([]): return nil
+        case let .array(list): items = list
+        default: throw bad("'outputs' must be a list of objects")
         }
-        try checkValues(data.values, datatype: datatype, field: field)
-        let integral = datatype == .BOOL || datatype.integerRange != nil
-        let input = try TensorJSON.modelInput(data.values, batch: shape[0], model: model, preferBytes: integral, field: field)
-        return V2InferRequest(id: id, input: input, batch: shape[0])
+        let names = model.outputs.map(\.name)
+        return try items.enumerated().map { i, item in
+            guard case let .object(output) = item else { throw bad("'outputs[\(i)]' must be an object") }
+            try allowOnly(["name", "parameters"], in: output, what: "requested output")
+            guard case let .string(name)? = output["name"] else { throw bad("'outputs[\(i)].name' must be a string") }
+            guard names.contains(name) else {
+                throw bad("unknown output '\(name.prefix(64))'; the model has \(names.map { "'\($0)'" }.joined(separator: ", "))")
+            }
+            try checkParameters(output["parameters"], field: "outputs[\(i)].parameters")
+            return name
+        }
+    }
+
+    /// One input tensor, from JSON `data` or a binary section, of the
+    /// datatype the request names (which the model must accept).
+    private static func decodeTensor(_ tensor: [String: JSONValue], info: TensorInfo, conversion: InputConversion,
+                                     field: String, binary: inout BinarySections?, maxElements: Int) throws -> AnyTensor {
+        try checkParameters(tensor["parameters"], field: "\(field).parameters")
+        guard case let .string(typeName)? = tensor["datatype"] else { throw bad("'\(field).datatype' must be a string") }
+        guard let dtype = DType(v2Name: typeName) else {
+            throw bad("unknown datatype '\(typeName.prefix(32))'; expected one of \(DType.allCases.map(\.v2Name).joined(separator: ", "))")
+        }
+        switch conversion {
+        case .exact where dtype != info.dtype:
+            throw bad("input '\(info.name)' is \(info.dtype.v2Name), got '\(typeName.prefix(32))'")
+        case .anyNumber where dtype == .string:
+            throw bad("input '\(info.name)' takes numbers; datatype BYTES is not supported by this model")
+        default: break
+        }
+        let binarySize = try V2Binary.declaredSize(tensor["parameters"], field: "\(field).parameters")
+        // A binary input's shape is checked against its byte count before the
+        // element limit, so a huge shape over a tiny body is a 400.
+        let shape = try readShape(tensor["shape"], field: field, maxElements: binarySize == nil ? maxElements : .max)
+        if shape.isEmpty, !info.shape.isEmpty { throw bad("'\(field).shape' needs at least the batch dimension") }
+        if let binarySize {
+            let bytes = try V2Binary.section(binarySize, hasData: tensor["data"] != nil, binary: &binary, field: field)
+            let count = shape.reduce(1, *)
+            if dtype == .string {
+                guard count <= maxElements else { throw TensorJSON.tooMany(maxElements) }
+                return .string(try StringTensor(shape: Shape(shape), values: try V2Binary.strings(bytes, count: count, field: field)))
+            }
+            try V2Binary.checkSize(binarySize, count: count, datatype: dtype, shape: shape, field: field)
+            guard count <= maxElements else { throw TensorJSON.tooMany(maxElements) }
+            return try V2Binary.tensor(bytes, dtype: dtype, shape: Shape(shape), field: field)
+        }
+        guard let data = tensor["data"] else { throw bad("missing '\(field).data'") }
+        return try TensorJSON.decode(data, dtype: dtype, shape: shape, missing: conversion == .anyWithMissing,
+                                     field: "\(field).data", limit: maxElements)
     }
 
     /// `shape`: non-negative integers with an overflow-checked product
-    /// within the element limit, and (unless `allowScalar`) at least the
-    /// batch dimension.
+    /// within the element limit.
     /// - Parameter field: the tensor's name in messages (`inputs[0]`).
-    static func readShape(_ value: JSONValue?, field: String = "inputs[0]", allowScalar: Bool = false,
-                          maxElements: Int) throws -> [Int] {
+    static func readShape(_ value: JSONValue?, field: String, maxElements: Int) throws -> [Int] {
         guard case let .numbers(dims)? = value else { throw bad("'\(field).shape' must be a list of integers") }
-        guard allowScalar || !dims.isEmpty else { throw bad("'\(field).shape' needs at least the batch dimension") }
         var shape: [Int] = []
         var total = 1
         for d in dims {
@@ -137,37 +146,6 @@ enum V2Codec {
         }
         guard total <= maxElements else { throw TensorJSON.tooMany(maxElements) }
         return shape
-    }
-
-    /// Integer datatypes need integral values in range; float ones finite values.
-    static func checkValues(_ values: [Double], datatype: V2DataType, field: String) throws {
-        if let range = datatype.integerRange {
-            for (i, v) in values.enumerated() where !(range.contains(v) && v.rounded(.towardZero) == v) {
-                throw bad("'\(field)' element \(i) (\(v)) is not a valid \(datatype.rawValue) value")
-            }
-        } else if datatype == .FP32 || datatype == .FP64 {
-            for (i, v) in values.enumerated() where !v.isFinite {
-                throw bad("'\(field)' element \(i) is not a finite number")
-            }
-        }
-    }
-
-    /// `outputs`: a list of `{"name", "parameters"?}`; only `output` exists.
-    static func checkOutputs(_ value: JSONValue?) throws {
-        guard let value else { return }
-        let items: [JSONValue]
-        switch value {
-        case .numbers([]): items = []
-        case let .array(list): items = list
-        default: throw bad("'outputs' must be a list of objects")
-        }
-        for (i, item) in items.enumerated() {
-            guard case let .object(output) = item else { throw bad("'outputs[\(i)]' must be an object") }
-            try allowOnly(["name", "parameters"], in: output, what: "requested output")
-            guard case let .string(name)? = output["name"] else { throw bad("'outputs[\(i)].name' must be a string") }
-            guard name == outputName else { throw bad("unknown output '\(name.prefix(64))'; the model has '\(outputName)'") }
-            try checkParameters(output["parameters"], field: "outputs[\(i)].parameters")
-        }
     }
 
     static func checkParameters(_ value: JSONValue?, field: String) throws {
@@ -185,25 +163,30 @@ enum V2Codec {
 
     // MARK: Responses
 
-    /// The outputs of a tensor model: `output`, FP32 `(batch, units)`.
-    static func inferOutputs(_ loaded: LoadedModel, output: Tensor<Float>, batch: Int) -> [V2Output] {
-        [V2Output(name: outputName, datatype: "FP32", shape: [batch, loaded.outputUnits], values: .floats(output))]
+    /// The outputs asked for (or every output), in that order.
+    static func outputs(_ values: NamedTensors, model: any ServableModel, requested: [String]?) -> [V2Output] {
+        (requested ?? model.outputs.map(\.name)).compactMap { name in
+            values[name].map { V2Output(name: name, tensor: $0) }
+        }
     }
 
+    /// Model metadata: name, versions, platform, inputs and outputs (a
+    /// dynamic dimension as -1; optional inputs are not listed) and, for a
+    /// classifier, `parameters.class_labels`.
     static func metadata(_ loaded: LoadedModel, versions: [Int]) -> JSONValue {
-        guard let ternModel = loaded.ternModel else { return ONNXCodec.metadata(loaded, loaded.onnxModel!, versions: versions) }
-        let spec = ternModel.spec.input
-        let inputShape = [-1] + spec.shape.dimensions
-        return .object([
+        let model = loaded.servable
+        func describe(_ info: TensorInfo) -> JSONValue {
+            .object(["name": .string(info.name), "datatype": .string(info.dtype.v2Name),
+                     "shape": .array(info.shape.map { .int(Int64($0 ?? -1)) })])
+        }
+        var body: [String: JSONValue] = [
             "name": .string(loaded.model),
             "versions": .array(versions.map { .string(String($0)) }),
-            "platform": .string("tern"),
-            "inputs": .array([tensorMetadata(inputName, V2DataType.of(spec.dtype), inputShape)]),
-            "outputs": .array([tensorMetadata(outputName, .FP32, [-1, loaded.outputUnits])]),
-        ])
-    }
-
-    private static func tensorMetadata(_ name: String, _ type: V2DataType, _ shape: [Int]) -> JSONValue {
-        .object(["name": .string(name), "datatype": .string(type.rawValue), "shape": .array(shape.map { .int(Int64($0)) })])
+            "platform": .string(model.platform),
+            "inputs": .array(model.inputs.filter { !$0.optional }.map(describe)),
+            "outputs": .array(model.outputs.map(describe)),
+        ]
+        if let labels = model.classLabels { body["parameters"] = .object(["class_labels": .array(labels.map { .string($0) })]) }
+        return .object(body)
     }
 }

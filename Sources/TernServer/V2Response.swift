@@ -3,26 +3,14 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import TernFormats
-import TernONNX
 import TernServing
 import TernSupport
 import TernTensor
 
 /// One output tensor of a V2 inference response.
 struct V2Output {
-    enum Values {
-        /// FP32 values in row-major order.
-        case floats(Tensor<Float>)
-        /// BYTES elements (UTF-8 text).
-        case strings([String])
-        /// An ONNX model's output, of its own element type.
-        case onnx(AnyTensor)
-    }
-
     var name: String
-    var datatype: String
-    var shape: [Int]
-    var values: Values
+    var tensor: AnyTensor
 }
 
 /// Which outputs a request wants as binary data: an output's own
@@ -63,20 +51,15 @@ enum V2Response {
         for output in outputs {
             var entry: [String: JSONValue] = [
                 "name": .string(output.name),
-                "datatype": .string(output.datatype),
-                "shape": .array(output.shape.map { .int(Int64($0)) }),
+                "datatype": .string(output.tensor.dtype.v2Name),
+                "shape": .array(output.tensor.shape.dimensions.map { .int(Int64($0)) }),
             ]
             if binary.isBinary(output.name) {
                 let start = raw.count
-                append(output.values, to: &raw)
+                output.tensor.withLittleEndianBytes { raw.append(contentsOf: $0) }
                 entry["parameters"] = .object(["binary_data_size": .int(Int64(raw.count - start))])
             } else {
-                switch output.values {
-                case let .floats(tensor): entry["data"] = .floats(tensor.scalars)
-                case let .strings(list): entry["data"] = .array(list.map { .string($0) })
-                case let .onnx(.float32(tensor)): entry["data"] = .floats(tensor.scalars)
-                case let .onnx(value): entry["data"] = .array(ONNXCodec.flatJSON(value))
-                }
+                entry["data"] = TensorJSON.flat(output.tensor)
             }
             entries.append(.object(entry))
         }
@@ -96,26 +79,5 @@ enum V2Response {
         return Response(status: .ok,
                         headers: [.contentType: "application/octet-stream", .inferenceHeaderContentLength: String(header.count)],
                         body: .init(byteBuffer: buffer))
-    }
-
-    /// Little-endian FP32 values, or BYTES elements as a 4-byte length then the UTF-8 bytes.
-    private static func append(_ values: V2Output.Values, to out: inout [UInt8]) {
-        switch values {
-        case let .floats(tensor):
-            tensor.withUnsafeBufferPointer { floats in
-                out.reserveCapacity(out.count + floats.count * 4)
-                for f in floats {
-                    withUnsafeBytes(of: f.bitPattern.littleEndian) { out.append(contentsOf: $0) }
-                }
-            }
-        case let .onnx(value):
-            ONNXCodec.rawBytes(value, into: &out)
-        case let .strings(list):
-            for s in list {
-                let utf8 = Array(s.utf8)
-                withUnsafeBytes(of: UInt32(utf8.count).littleEndian) { out.append(contentsOf: $0) }
-                out.append(contentsOf: utf8)
-            }
-        }
     }
 }

@@ -1,34 +1,60 @@
 import TernTensor
 
-extension ModelInput {
-    /// What a request must share with others to join their batch.
-    var batchKey: BatchScheduler.Key {
-        switch self {
-        case let .uint8(t): return .init(elementType: "uint8", sampleShape: t.shape.dimensions.dropFirst().map { $0 })
-        case let .float32(t): return .init(elementType: "float32", sampleShape: t.shape.dimensions.dropFirst().map { $0 })
-        }
+/// The named tensors of one request or one batch: what a ``ServableModel``
+/// takes and answers.
+public typealias NamedTensors = [String: AnyTensor]
+
+extension Dictionary where Key == String, Value == AnyTensor {
+    /// The batch size: the first dimension the tensors share (0 for none).
+    var batchSize: Int { values.first?.rows ?? 0 }
+
+    /// Whether every tensor has rank ≥ 1 and the same first dimension.
+    var hasOneBatchSize: Bool {
+        let n = batchSize
+        return values.allSatisfy { $0.shape.rank >= 1 && $0.shape[0] == n }
     }
 
-    /// The inputs concatenated along the batch axis. Every input must have
-    /// the same ``batchKey`` (the scheduler only batches such requests), so
-    /// uint8 requests stay uint8 and each model's preprocessing of the
-    /// batch equals its preprocessing of each request.
-    static func joined(_ inputs: [ModelInput]) throws -> ModelInput {
-        guard let first = inputs.first, inputs.count > 1 else {
-            guard let only = inputs.first else { throw BatchingFailure.emptyBatch }
-            return only
+    /// What a request must share with others to join their batch: the
+    /// names, element types and sample shapes of its tensors (so uint8
+    /// requests stay uint8, and each model's preprocessing of the batch
+    /// equals its preprocessing of each request).
+    var batchKey: BatchScheduler.Key {
+        let names = keys.sorted()
+        return .init(elementType: names.map { "\($0):\(self[$0]!.dtype.rawValue)" }.joined(separator: ","),
+                     sampleShape: names.flatMap { self[$0]!.shape.dimensions.dropFirst() + [-1] })
+    }
+
+    /// The requests' tensors concatenated along the batch axis, name by
+    /// name. Every request must have the same ``batchKey`` (the scheduler
+    /// only batches such requests).
+    static func joined(_ requests: [NamedTensors]) throws -> NamedTensors {
+        guard let first = requests.first else { throw BatchingFailure.emptyBatch }
+        guard requests.count > 1 else { return first }
+        var joined: NamedTensors = [:]
+        for name in first.keys {
+            do {
+                joined[name] = try AnyTensor.concatenatingRows(requests.map { request in
+                    guard let tensor = request[name] else { throw BatchingFailure.shapeMismatch }
+                    return tensor
+                })
+            } catch is TensorError {
+                throw BatchingFailure.shapeMismatch
+            }
         }
-        switch first {
-        case .uint8:
-            return .uint8(try Tensor<UInt8>.concatenatingRows(inputs.map { input -> Tensor<UInt8> in
-                guard case let .uint8(t) = input else { preconditionFailure("mixed element types in one batch") }
-                return t
-            }))
-        case .float32:
-            return .float32(try Tensor<Float>.concatenatingRows(inputs.map { input -> Tensor<Float> in
-                guard case let .float32(t) = input else { preconditionFailure("mixed element types in one batch") }
-                return t
-            }))
+        return joined
+    }
+
+    /// A batch's outputs split back into consecutive parts of `counts` rows.
+    func splittingRows(_ counts: [Int]) throws -> [NamedTensors] {
+        let total = counts.reduce(0, +)
+        for tensor in values where tensor.shape.rank < 1 || tensor.shape[0] != total {
+            throw BatchingFailure.outputRows(expected: total, got: tensor.shape.rank >= 1 ? tensor.shape[0] : 0)
+        }
+        if counts.count == 1 { return [self] }
+        var start = 0
+        return counts.map { count in
+            defer { start += count }
+            return mapValues { $0.slice(rows: start..<(start + count)) }
         }
     }
 }
@@ -45,47 +71,6 @@ enum BatchingFailure: Error, CustomStringConvertible {
         case .emptyBatch: return "empty batch"
         case .shapeMismatch: return "batched inputs differ in sample shape"
         case let .outputRows(expected, got): return "the model answered \(got) rows for a batch of \(expected)"
-        }
-    }
-}
-
-extension Tensor {
-    /// The tensors stacked along the first axis (all must share the other
-    /// dimensions).
-    static func concatenatingRows(_ parts: [Tensor]) throws -> Tensor {
-        guard let first = parts.first else { throw BatchingFailure.emptyBatch }
-        let rest = Array(first.shape.dimensions.dropFirst())
-        guard parts.allSatisfy({ $0.rank == first.rank && Array($0.shape.dimensions.dropFirst()) == rest }) else {
-            throw BatchingFailure.shapeMismatch
-        }
-        let rows = parts.reduce(0) { $0 + $1.shape[0] }
-        var out = Tensor(uninitialized: Shape([rows] + rest))
-        out.withUnsafeMutableBufferPointer { dst in
-            var offset = 0
-            for part in parts {
-                part.withUnsafeBufferPointer { src in
-                    if let base = src.baseAddress, src.count > 0 {
-                        (dst.baseAddress! + offset).update(from: base, count: src.count)
-                    }
-                    offset += src.count
-                }
-            }
-        }
-        return out
-    }
-
-    /// The rows of a batch output split back into consecutive parts of
-    /// `counts` rows.
-    func splittingRows(_ counts: [Int]) throws -> [Tensor] {
-        let total = counts.reduce(0, +)
-        guard rank >= 1, shape[0] == total else {
-            throw BatchingFailure.outputRows(expected: total, got: rank >= 1 ? shape[0] : 0)
-        }
-        if counts.count == 1 { return [self] }
-        var start = 0
-        return counts.map { count in
-            defer { start += count }
-            return slice(rows: start..<(start + count))
         }
     }
 }

@@ -40,11 +40,11 @@ public struct BatchingStats: Sendable, Equatable {
 /// `model` and `version` dimensions.
 public actor Batcher {
     /// Runs the model on a batch (on the batch's task or a limiter worker thread).
-    public typealias Run = @Sendable (ModelInput) throws -> Tensor<Float>
+    public typealias Run = @Sendable (NamedTensors) throws -> NamedTensors
 
     private struct Waiter {
-        var input: ModelInput
-        var continuation: CheckedContinuation<Tensor<Float>, any Error>
+        var input: NamedTensors
+        var continuation: CheckedContinuation<NamedTensors, any Error>
     }
 
     public nonisolated let configuration: BatchingConfiguration
@@ -84,17 +84,17 @@ public actor Batcher {
         return snapshot
     }
 
-    /// Queues `input` (a batch `(n, ...)` of n ≥ 1 samples, already checked
-    /// against the model) and answers its own `(n, units)` output rows.
+    /// Queues `input` (tensors of n ≥ 1 samples each, already checked
+    /// against the model) and answers its own n rows of every output.
     /// - Throws: ``InferenceLimiterError/overloaded(running:queued:)`` when
     ///   the queue is full, `CancellationError` if the caller is cancelled
     ///   while queued, or the model's error for this input.
-    public func submit(_ input: ModelInput) async throws -> Tensor<Float> {
+    public func submit(_ input: NamedTensors) async throws -> NamedTensors {
         try Task.checkCancellation()
         let id = nextID
         nextID += 1
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Tensor<Float>, any Error>) in
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NamedTensors, any Error>) in
                 let entry = BatchScheduler.Entry(id: id, key: input.batchKey, samples: input.batchSize, enqueued: .now)
                 guard scheduler.enqueue(entry) else {
                     counts.rejected += 1
@@ -167,7 +167,7 @@ public actor Batcher {
         batchSize.record(samples)
         do {
             let outputs = try await limiter.run(inline: samples <= Batcher.inlineSampleLimit) {
-                try run(ModelInput.joined(inputs)).splittingRows(inputs.map(\.batchSize))
+                try run(NamedTensors.joined(inputs)).splittingRows(inputs.map(\.batchSize))
             }
             for (waiter, output) in zip(batch, outputs) { waiter.continuation.resume(returning: output) }
         } catch let error where batch.count > 1 && !(error is InferenceLimiterError) && !(error is CancellationError) {

@@ -5,20 +5,15 @@ import TernFormats
 import TernONNX
 import TernTensor
 
-/// What a loaded version runs: a model trained by Tern, or an imported ONNX graph.
-public enum ServableArtifact: Sendable {
-    case tern(TernModel)
-    case onnx(ONNXModel)
-
+/// The model file formats Tern serves. A new kind of model adds its
+/// reader here beside its ``ServableModel`` conformance.
+public enum ModelFormats {
     /// Reads an uploaded artifact: ONNX when it is not a safetensors file
     /// (``ONNXModel/isONNX(_:)``), else a Tern artifact (checksums verified).
     /// - Throws: ``FormatError``, ``ONNXError`` or ``ONNXRuntimeError``.
-    public init(artifact: [UInt8]) throws {
-        if ONNXModel.isONNX(artifact) {
-            self = .onnx(try ONNXModel(bytes: artifact))
-        } else {
-            self = .tern(try TernModel(artifact: artifact))
-        }
+    public static func read(_ artifact: [UInt8]) throws -> any ServableModel {
+        if ONNXModel.isONNX(artifact) { return try ONNXModel(bytes: artifact) }
+        return try TernModel(artifact: artifact)
     }
 }
 
@@ -27,9 +22,9 @@ public struct LoadedModel: Sendable {
     /// The registered model's name.
     public let model: String
     public let version: Int
-    public let servable: ServableArtifact
+    public let servable: any ServableModel
     public let loadedAt: Date
-    /// Bytes held by the model's parameters (4 per float).
+    /// Bytes held by the model's weights.
     public let memoryBytes: Int
     /// Whether the version accepts predictions.
     public var ready: Bool
@@ -40,52 +35,13 @@ public struct LoadedModel: Sendable {
     /// Running predictions and the time of the latest (shared by copies).
     public let usage = ModelUsage()
 
-    public init(model: String, version: Int, servable: ServableArtifact, loadedAt: Date = Date(), ready: Bool = true) {
+    public init(model: String, version: Int, servable: any ServableModel, loadedAt: Date = Date(), ready: Bool = true) {
         self.model = model
         self.version = version
         self.servable = servable
         self.loadedAt = loadedAt
-        switch servable {
-        case let .tern(ternModel):
-            memoryBytes = ternModel.network.parameters.reduce(0) { $0 + $1.value.count * MemoryLayout<Float>.size }
-        case let .onnx(onnx):
-            memoryBytes = onnx.parameterBytes
-        }
+        memoryBytes = servable.memoryBytes
         self.ready = ready
-    }
-
-    public init(model: String, version: Int, ternModel: TernModel, loadedAt: Date = Date(), ready: Bool = true) {
-        self.init(model: model, version: version, servable: .tern(ternModel), loadedAt: loadedAt, ready: ready)
-    }
-
-    /// The Tern model, or nil for an ONNX model.
-    public var ternModel: TernModel? {
-        if case let .tern(m) = servable { return m }
-        return nil
-    }
-
-    /// The ONNX model, or nil for a Tern model.
-    public var onnxModel: ONNXModel? {
-        if case let .onnx(m) = servable { return m }
-        return nil
-    }
-
-    /// Output units per sample (a Tern network's flat output size; 0 for ONNX).
-    public var outputUnits: Int { ternModel?.network.outputShape.count ?? 0 }
-}
-
-/// A raw model input batch `(n, input.shape...)`, in the element type the
-/// caller supplied.
-public enum ModelInput: Sendable {
-    case uint8(Tensor<UInt8>)
-    case float32(Tensor<Float>)
-
-    /// The batch size (first dimension).
-    public var batchSize: Int {
-        switch self {
-        case let .uint8(t): return t.rank > 0 ? t.shape[0] : 0
-        case let .float32(t): return t.rank > 0 ? t.shape[0] : 0
-        }
     }
 }
 
@@ -152,16 +108,16 @@ public actor ModelRuntime {
                      batching: BatchingConfiguration = .disabled) async throws -> LoadedModel {
         let batching = try batching.validated()
         let maxElements = workBudget.maxFloats
-        let decoded: Result<ServableArtifact, any Error> = await withCheckedContinuation { continuation in
+        let decoded: Result<any ServableModel, any Error> = await withCheckedContinuation { continuation in
             DispatchQueue.global(qos: .utility).async {
                 continuation.resume(returning: Result {
-                    try ONNXLimits.$maxElements.withValue(maxElements) { try ServableArtifact(artifact: artifact) }
+                    try PredictionLimits.$maxElements.withValue(maxElements) { try ModelFormats.read(artifact) }
                 })
             }
         }
         let servable = try decoded.get()
-        if case .onnx = servable, batching.isEnabled {
-            throw FormatError.invalidArtifact("dynamic batching is not available for ONNX models; deploy without 'batching'")
+        if batching.isEnabled, !servable.supportsBatching {
+            throw FormatError.invalidArtifact("dynamic batching is not available for \(servable.platform) models; deploy without 'batching'")
         }
         return install(LoadedModel(model: model, version: version, servable: servable), batching: batching)
     }
@@ -175,16 +131,15 @@ public actor ModelRuntime {
         var loaded = loaded
         loaded.batching = batching
         loaded.batcher = nil
-        if batching.isEnabled, let model = loaded.ternModel {
+        if batching.isEnabled, loaded.servable.supportsBatching {
+            let model = loaded.servable
+            let maxElements = workBudget.maxFloats
             loaded.batcher = Batcher(
                 configuration: batching, limiter: limiter,
                 dimensions: [("model", loaded.model), ("version", String(loaded.version))],
                 metricsFactory: metricsFactory
-            ) { input in
-                switch input {
-                case let .uint8(t): return try model.predict(t)
-                case let .float32(t): return try model.predict(t)
-                }
+            ) { inputs in
+                try PredictionLimits.$maxElements.withValue(maxElements) { try model.predict(inputs) }
             }
         }
         let key = Key(model: loaded.model, version: loaded.version)
@@ -278,86 +233,77 @@ public actor ModelRuntime {
         return true
     }
 
-    /// Runs one all-zero sample through `loaded` (warm-up after a load).
+    /// Runs the model's warm-up sample through `loaded`, if it has one.
     public nonisolated func warm(_ loaded: LoadedModel) async throws {
-        switch loaded.servable {
-        case let .tern(model):
-            _ = try await predict(loaded, .float32(Tensor(zeros: Shape([1] + model.spec.input.shape.dimensions))))
-        case let .onnx(model):
-            if let zeros = model.zeroInputs() { _ = try await predict(loaded, onnx: zeros) }
-        }
+        if let inputs = loaded.servable.warmUpInputs { _ = try await predict(loaded, inputs) }
     }
 
     /// Batches up to this many samples run on the calling task (see ``InferenceLimiter``).
     public static let inlineBatchLimit = 16
 
-    /// Runs `loaded` on `input` through the limiter: outputs `(n, units)`.
+    /// Runs `loaded` on `inputs` through the limiter: every output.
     ///
-    /// When the version batches, the input's shape is checked first (so a
-    /// bad request fails alone, before it queues) and it then runs as part
-    /// of a batch; the rows answered equal those of running it alone.
-    /// - Throws: ``InferenceLimiterError/overloaded(running:queued:)`` when
-    ///   too many predictions (or batched requests) are waiting, or the
-    ///   model's error for an input it cannot take.
-    public nonisolated func predict(_ loaded: LoadedModel, _ input: ModelInput) async throws -> Tensor<Float> {
-        guard let model = loaded.ternModel else {
-            throw FormatError.invalidSpec("model '\(loaded.model)' version \(loaded.version) is an ONNX model: feed it named inputs")
-        }
-        let chunk = try workBudget.chunkSize(model, batch: input.batchSize)
+    /// The inputs are checked against the model first
+    /// (``ServableModel/checkedInputs(_:)``), so a bad request fails alone,
+    /// before it queues. A batch over the work budget runs in chunks. When
+    /// the version batches, the request then runs as part of a batch; the
+    /// rows answered equal those of running it alone.
+    /// - Throws: ``ModelInputError`` for inputs the model cannot take,
+    ///   ``WorkBudgetError`` for a request over the work budget,
+    ///   ``InferenceLimiterError/overloaded(running:queued:)`` when too many
+    ///   predictions (or batched requests) are waiting.
+    public nonisolated func predict(_ loaded: LoadedModel, _ inputs: NamedTensors) async throws -> NamedTensors {
+        let model = loaded.servable
+        let inputs = try model.checkedInputs(inputs)
+        let batch = inputs.batchSize
+        let chunk = try workBudget.chunkSize(model, batch: batch)
         loaded.usage.begin()
         defer { loaded.usage.end() }
-        if let batcher = loaded.batcher, input.batchSize > 0, input.batchSize <= chunk {
-            switch input {
-            case let .uint8(t): return try await batcher.submit(.uint8(model.conform(t)))
-            case let .float32(t): return try await batcher.submit(.float32(model.conform(t)))
-            }
+        let sameBatch = inputs.hasOneBatchSize
+        if let batcher = loaded.batcher, sameBatch, batch > 0, batch <= chunk {
+            return try await batcher.submit(inputs)
         }
+        let maxElements = workBudget.maxFloats
         // A handful of samples takes microseconds: run them on this task.
-        return try await limiter.run(inline: input.batchSize <= ModelRuntime.inlineBatchLimit) {
-            switch input {
-            case let .uint8(t): return try Self.inChunks(t, of: chunk, units: model.network.outputShape.count, model.predict)
-            case let .float32(t): return try Self.inChunks(t, of: chunk, units: model.network.outputShape.count, model.predict)
+        return try await limiter.run(inline: batch <= ModelRuntime.inlineBatchLimit) {
+            try PredictionLimits.$maxElements.withValue(maxElements) {
+                guard sameBatch, batch > chunk else { return try model.predict(inputs) }
+                return try Self.inChunks(inputs, batch: batch, of: chunk, model.predict)
             }
         }
     }
 
-    /// `run` on `input`, `chunk` samples at a time when the batch is
-    /// larger, the outputs (`units` per sample) written into one tensor.
-    private static func inChunks<S>(_ input: Tensor<S>, of chunk: Int, units: Int,
-                                    _ run: (Tensor<S>) throws -> Tensor<Float>) throws -> Tensor<Float> {
-        let n = input.rank > 0 ? input.shape[0] : 0
-        guard n > chunk else { return try run(input) }
-        var output = Tensor<Float>(uninitialized: [n, units])
+    /// The first output, as float32, of a model that takes one input:
+    /// `input` fed as that input.
+    /// - Throws: as ``predict(_:_:)-(_,NamedTensors)``, or
+    ///   ``ModelInputError`` when the model takes several inputs or its
+    ///   first output is not float32.
+    public nonisolated func predict(_ loaded: LoadedModel, _ input: AnyTensor) async throws -> Tensor<Float> {
+        let model = loaded.servable
+        guard model.inputs.count == 1, let name = model.inputs.first?.name, let output = model.outputs.first?.name else {
+            throw ModelInputError("the model takes \(model.inputs.count) inputs; name each")
+        }
+        guard case let .float32(t)? = try await predict(loaded, [name: input])[output] else {
+            throw ModelInputError("output '\(output)' is not float32")
+        }
+        return t
+    }
+
+    /// `run` on `chunk` samples at a time, the outputs of the chunks
+    /// concatenated along the batch axis.
+    private static func inChunks(_ inputs: NamedTensors, batch: Int, of chunk: Int,
+                                 _ run: (NamedTensors) throws -> NamedTensors) throws -> NamedTensors {
+        var parts: [NamedTensors] = []
         var start = 0
-        while start < n {
-            let end = min(n, start + chunk)
-            let part = try run(input.slice(rows: start..<end))
-            part.withUnsafeBufferPointer { src in
-                output.withUnsafeMutableBufferPointer { dst in
-                    (dst.baseAddress! + start * units).update(from: src.baseAddress!, count: (end - start) * units)
-                }
-            }
+        while start < batch {
+            let end = min(batch, start + chunk)
+            parts.append(try run(inputs.mapValues { $0.slice(rows: start..<end) }))
             start = end
         }
-        return output
-    }
-}
-
-extension ModelRuntime {
-    /// Runs an ONNX version on named inputs through the limiter (on the
-    /// calling task for up to ``inlineBatchLimit`` samples): every output.
-    /// - Throws: ``ONNXRuntimeError`` for inputs the graph does not accept,
-    ///   ``InferenceLimiterError/overloaded(running:queued:)`` when too many
-    ///   predictions are waiting.
-    public nonisolated func predict(_ loaded: LoadedModel, onnx inputs: [String: AnyTensor]) async throws -> [String: AnyTensor] {
-        guard let model = loaded.onnxModel else {
-            throw FormatError.invalidSpec("model '\(loaded.model)' version \(loaded.version) is not an ONNX model")
-        }
-        loaded.usage.begin()
-        defer { loaded.usage.end() }
-        let maxElements = workBudget.maxFloats
-        return try await limiter.run(inline: ONNXModel.batchSize(inputs) <= ModelRuntime.inlineBatchLimit) {
-            try ONNXLimits.$maxElements.withValue(maxElements) { try model.run(inputs) }
+        do {
+            return try NamedTensors.joined(parts)
+        } catch {
+            throw ModelInputError("the model's outputs differ in shape between chunks of one batch")
         }
     }
 }

@@ -16,6 +16,10 @@ public protocol TypedTensor: Sendable {
     func reshapedAny(_ shape: Shape) throws -> AnyTensor
     /// Rows `range` of the first dimension.
     func sliceAny(rows range: Range<Int>) -> AnyTensor
+    /// This tensor followed by `others` along the first dimension.
+    /// - Throws: ``TensorError/shapeMismatch(op:expected:actual:)`` when an element
+    ///   type or a dimension after the first differs.
+    func concatenatingRowsAny(_ others: [AnyTensor]) throws -> AnyTensor
 }
 
 extension Tensor: TypedTensor {
@@ -37,6 +41,31 @@ extension Tensor: TypedTensor {
     public func reshapedAny(_ shape: Shape) throws -> AnyTensor { AnyTensor(try reshaped(shape)) }
 
     public func sliceAny(rows range: Range<Int>) -> AnyTensor { AnyTensor(slice(rows: range)) }
+
+    public func concatenatingRowsAny(_ others: [AnyTensor]) throws -> AnyTensor {
+        let parts = try [self] + others.map { other -> Tensor in
+            guard let t = other.tensor(of: Scalar.self) else {
+                throw TensorError.shapeMismatch(op: "concatenatingRows", expected: shape, actual: other.shape)
+            }
+            return t
+        }
+        let sample = Array(shape.dimensions.dropFirst())
+        guard rank >= 1, parts.allSatisfy({ $0.rank == rank && Array($0.shape.dimensions.dropFirst()) == sample }) else {
+            throw TensorError.shapeMismatch(op: "concatenatingRows", expected: shape, actual: parts.first { Array($0.shape.dimensions.dropFirst()) != sample }?.shape ?? shape)
+        }
+        let rows = parts.reduce(0) { $0 + $1.shape[0] }
+        var out = Tensor(uninitialized: Shape([rows] + sample))
+        out.withUnsafeMutableBufferPointer { dst in
+            var offset = 0
+            for part in parts {
+                part.withUnsafeBufferPointer { src in
+                    if let base = src.baseAddress, src.count > 0 { (dst.baseAddress! + offset).initialize(from: base, count: src.count) }
+                    offset += src.count
+                }
+            }
+        }
+        return AnyTensor(out)
+    }
 }
 
 extension DType {
@@ -138,6 +167,30 @@ public enum AnyTensor: Sendable, Equatable {
         try typed.withLittleEndianBytes(body)
     }
 
+    /// The batch size: the first dimension (1 for a tensor of rank 0).
+    public var rows: Int { shape.rank > 0 ? shape[0] : 1 }
+
+    /// Rows `range` of the first dimension.
+    public func slice(rows range: Range<Int>) -> AnyTensor { typed.sliceAny(rows: range) }
+
+    /// The same elements in another shape of the same count.
+    /// - Throws: ``TensorError`` when the counts differ.
+    public func reshaped(_ shape: Shape) throws -> AnyTensor { try typed.reshapedAny(shape) }
+
+    /// The tensors stacked along the first dimension (every one of the same
+    /// element type and the same dimensions after the first).
+    /// - Throws: ``TensorError/shapeMismatch(op:expected:actual:)`` otherwise, or for no tensors.
+    public static func concatenatingRows(_ parts: [AnyTensor]) throws -> AnyTensor {
+        guard let first = parts.first else { throw TensorError.shapeMismatch(op: "concatenatingRows", expected: Shape([0]), actual: Shape([0])) }
+        if parts.count == 1 { return first }
+        return try first.typed.concatenatingRowsAny(Array(parts.dropFirst()))
+    }
+
+    /// A tensor of `dtype` and `shape` holding zeros (`false`, empty strings).
+    public static func zeros(_ dtype: DType, _ shape: Shape) -> AnyTensor {
+        fromLittleEndian(UnsafeRawBufferPointer(start: nil, count: 0), dtype: dtype, shape: shape)
+    }
+
     /// Reads a tensor of `dtype` and `shape` from little-endian `bytes`
     /// (`shape.count * dtype.byteSize` of them; missing bytes read as zero).
     /// A fixed-size `dtype` only: strings come out empty.
@@ -164,14 +217,14 @@ public enum AnyTensor: Sendable, Equatable {
 }
 
 /// Strings in row-major order with their shape: table columns and class
-/// labels.
+/// labels. An element may be missing (nil): a table cell without a value.
 public struct StringTensor: TypedTensor, Equatable {
     public let shape: Shape
-    public let values: [String]
+    public let values: [String?]
 
     /// - Throws: ``TensorError/countMismatch(op:expected:actual:)`` when
     ///   the counts differ.
-    public init(shape: Shape, values: [String]) throws {
+    public init(shape: Shape, values: [String?]) throws {
         guard shape.count == values.count else {
             throw TensorError.countMismatch(op: "StringTensor.init", expected: shape.count, actual: values.count)
         }
@@ -190,14 +243,14 @@ public struct StringTensor: TypedTensor, Equatable {
     public func withLittleEndianBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         var bytes: [UInt8] = []
         for value in values {
-            let utf8 = Array(value.utf8)
+            let utf8 = Array((value ?? "").utf8)
             withUnsafeBytes(of: UInt32(truncatingIfNeeded: utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
             bytes.append(contentsOf: utf8)
         }
         return try bytes.withUnsafeBytes(body)
     }
 
-    public var doubleScalars: [Double] { values.map { Double($0) ?? .nan } }
+    public var doubleScalars: [Double] { values.map { $0.flatMap { Double($0) } ?? .nan } }
 
     public func reshapedAny(_ shape: Shape) throws -> AnyTensor { .string(try StringTensor(shape: shape, values: values)) }
 
@@ -207,7 +260,22 @@ public struct StringTensor: TypedTensor, Equatable {
         return .string(StringTensor(unchecked: Shape(dims), Array(values[(range.lowerBound * row)..<(range.upperBound * row)])))
     }
 
-    private init(unchecked shape: Shape, _ values: [String]) {
+    public func concatenatingRowsAny(_ others: [AnyTensor]) throws -> AnyTensor {
+        var values = self.values
+        var rows = shape.rank > 0 ? shape[0] : 0
+        let sample = Array(shape.dimensions.dropFirst())
+        for other in others {
+            guard case let .string(t) = other, t.shape.rank == shape.rank, shape.rank >= 1,
+                  Array(t.shape.dimensions.dropFirst()) == sample else {
+                throw TensorError.shapeMismatch(op: "concatenatingRows", expected: shape, actual: other.shape)
+            }
+            values += t.values
+            rows += t.shape[0]
+        }
+        return .string(StringTensor(unchecked: Shape([rows] + sample), values))
+    }
+
+    private init(unchecked shape: Shape, _ values: [String?]) {
         self.shape = shape
         self.values = values
     }

@@ -62,12 +62,12 @@ struct BenchPredict: ParsableCommand {
         let images = try data.load("test", defaultPart: .test)
         let tiled = try images.tiled(times: (batch + images.count - 1) / images.count).images.slice(rows: 0..<batch)
         let singleImages = (0..<min(1000, images.count)).map { images.images.slice(rows: $0..<($0 + 1)) }
-        if let path = self.model, case let .onnx(onnx) = try ServableArtifact(path: path) {
+        if let path = self.model, let onnx = try readServable(path) as? ONNXModel {
             // Inputs converted before timing, as a client sends them.
             let singles = try singleImages.map { try onnx.imageInputs($0, scale: pixelScale) }
             let big = try onnx.imageInputs(tiled, scale: pixelScale)
-            try measure(label: " (ONNX)", single: { try onnx.firstOutput(onnx.run(ordered: singles[$0 % singles.count])) },
-                        batch: { try onnx.firstOutput(onnx.run(ordered: big)) })
+            try measure(label: " (ONNX)", single: { try onnx.firstOutput(onnx.predict(singles[$0 % singles.count])) },
+                        batch: { try onnx.firstOutput(onnx.predict(big)) })
             return
         }
         let model = try self.model.map(loadModel) ?? TernModel(spec: spec.map(readSpec) ?? BuiltInSpecs.mnistMLP)

@@ -15,7 +15,7 @@ struct Inspect: ParsableCommand {
     @Argument(help: "The model artifact.") var model: String
 
     func run() throws {
-        if case let .onnx(onnx) = try ServableArtifact(path: self.model) {
+        if let onnx = try readServable(self.model) as? ONNXModel {
             print(onnxSummary(onnx))
             return
         }

@@ -20,21 +20,14 @@ struct Predict: ParsableCommand {
     @Option(help: "ONNX models: the value pixels are divided by before they are fed (float input).") var pixelScale: Float = 255
 
     func run() throws {
-        let outputs: Tensor<Float>
-        let samples: LabeledImages
-        switch try ServableArtifact(path: self.model) {
-        case let .onnx(onnx):
-            // Float inputs get the pixels divided by `--pixel-scale`.
-            samples = try data.load(range, defaultPart: .test)
-            outputs = try onnx.firstOutput(onnx.run(ordered: onnx.imageInputs(samples.images, scale: pixelScale)))
-        case let .tern(model):
-            if model.tabular != nil {
-                try predictTable(model)
-                return
-            }
-            samples = try data.load(range, defaultPart: .test)
-            outputs = try model.predict(samples.images)
+        let model = try readServable(self.model)
+        if model.inputs.contains(where: { model.conversion(for: $0.name) == .anyWithMissing }) {
+            try predictTable(model)
+            return
         }
+        // Float inputs get the pixels divided by `--pixel-scale`.
+        let samples = try data.load(range, defaultPart: .test)
+        let outputs = try model.firstOutput(model.predict(model.checkedInputs(model.imageInputs(samples.images, scale: pixelScale))))
         try printPredictions(outputs, samples)
     }
 
@@ -66,17 +59,27 @@ struct Predict: ParsableCommand {
 extension Predict {
     /// Rows `--range` of the CSV: the predicted class label and its
     /// probability, or the predicted value for regression.
-    func predictTable(_ model: TernModel) throws {
+    func predictTable(_ model: any ServableModel) throws {
         let all = try table.readTable()
         let range = try RowRange(parsing: self.range)
         guard range.upperBound <= all.rowCount else {
             throw CLIError("--range \(self.range) is past the CSV's \(all.rowCount) rows")
         }
         let rows = all.rows(Array(range.range))
-        let outputs = try model.predict(table: rows)
+        var inputs: [String: AnyTensor] = [:]
+        for input in model.inputs {
+            guard let column = rows[input.name] else { continue }
+            switch column.values {
+            case let .numbers(values):
+                inputs[input.name] = .float64(try Tensor(shape: [values.count], scalars: values.map { $0 ?? .nan }))
+            case let .strings(values):
+                inputs[input.name] = .string(try StringTensor(shape: [values.count], values: values))
+            }
+        }
+        let outputs = try model.firstOutput(model.predict(model.checkedInputs(inputs)))
         let width = outputs.count / max(rows.rowCount, 1)
         let values = outputs.scalars
-        let labels = model.tabular?.classLabels
+        let labels = model.classLabels
         var entries: [[String: Any]] = []
         for i in 0..<rows.rowCount {
             let row = Array(values[(i * width)..<((i + 1) * width)])

@@ -71,7 +71,7 @@ import TernONNX
             let predictions = tf.json["predictions"] as? [[Double]] ?? []
             #expect(predictions.map { p in p.indices.max { p[$0] < p[$1] } } == [expected[0], expected[1]])
             // Bad inputs name the problem.
-            let wrongName = #"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [1, 784], "data": []}]}"#
+            let wrongName = #"{"inputs": [{"name": "x", "datatype": "FP32", "shape": [1, 784], "data": []}, {"name": "y", "datatype": "FP32", "shape": [1], "data": [0]}]}"#
             let refused = try await call(client, .post, "/v2/models/\(model)/infer", key: fixture.predictKey, json: wrongName)
             #expect(refused.status == .badRequest && refused.error.contains("unknown input 'x'"), "\(refused.error)")
             let wrongType = #"{"inputs": [{"name": "\#(inputName)", "datatype": "INT64", "shape": \#([1] + sampleShape), "data": \#(Array(repeating: 0, count: 784))}]}"#

@@ -178,7 +178,7 @@ import TernTesting
             RefusedRequest(.get, "/v2/models/mnist/versions/..%2f/ready", key: .predict, .badRequest, "names are"),
             RefusedRequest(.post, "/v1/models/mnist:predict", body: "{\"instances\": [", key: .predict, .badRequest, "malformed JSON"),
             RefusedRequest(.post, "/v1/models/mnist:predict", body: "{\"instances\": [[\"a\"]]}", key: .predict, .badRequest, "must hold numbers"),
-            RefusedRequest(.post, "/v1/models/mnist:predict", body: "{\"inputs\": [[1, 2]]}", key: .predict, .badRequest, "has shape [2]"),
+            RefusedRequest(.post, "/v1/models/mnist:predict", body: "{\"inputs\": [[1, 2]]}", key: .predict, .badRequest, "got [1, 2]"),
             RefusedRequest(.post, "/v1/models/mnist:predict", body: Self.tooBig, key: .predict, .contentTooLarge, "larger than"),
             RefusedRequest(.post, "/v1/models/mnist/versions/x:predict", body: AuditRoutes.predict, key: .predict, .badRequest, "must be a number"),
             RefusedRequest(.post, "/v1/models/mnist/labels/canary:predict", body: AuditRoutes.predict, key: .predict, .notFound, "no alias"),

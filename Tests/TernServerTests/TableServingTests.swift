@@ -74,7 +74,7 @@ import TernServing
         defer { try? FileManager.default.removeItem(at: s.directory) }
         let local = try s.model.predict(table: s.held)
         let target = s.model.spec.input.target ?? ""
-        let columns = TableCodec.inputColumns(try #require(s.model.tabular))
+        let columns = TernModel.servingColumns(try #require(s.model.tabular))
         let rows = s.held.rowCount
         let app = Application(router: buildRouter(s.services))
         try await app.test(.router) { client in
@@ -87,8 +87,8 @@ import TernServing
             #expect(tf.status == .ok, "\(tf.error)")
             let predictions = try #require(tf.json["predictions"] as? [Any])
             let tfRows: [[Double]] = predictions.map { p in
-                if let object = p as? [String: Any] { return (object["probabilities"] as? [Double]) ?? [] }
-                return [(p as? Double) ?? .nan]
+                if let object = p as? [String: Any] { return (object["output"] as? [Double]) ?? [] }
+                return (p as? [Double]) ?? [.nan]
             }
             expectSame(tfRows, local, "\(name) :predict")
             if s.model.tabular?.classLabels != nil {
@@ -99,7 +99,7 @@ import TernServing
             // KServe V2: one tensor per column.
             let inputs: [[String: Any]] = columns.compactMap { c in
                 guard let column = s.held[c.name] else { return nil }
-                return ["name": c.name, "datatype": TableCodec.datatype(c.type), "shape": [rows], "data": (0..<rows).map { json(column, $0) }]
+                return ["name": c.name, "datatype": TernModel.dtype(of: c.type).v2Name, "shape": [rows], "data": (0..<rows).map { json(column, $0) }]
             }
             let v2Body = try JSONSerialization.data(withJSONObject: ["id": "skew", "inputs": inputs])
             let v2 = try await call(client, .post, "/v2/models/\(name)/infer", key: s.key, body: Array(v2Body), contentType: "application/json")

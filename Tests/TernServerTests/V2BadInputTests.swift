@@ -21,7 +21,7 @@ import TernServer
             let refused: [(String, String)] = [
                 ("[]", "must be a JSON object"),
                 ("{}", "missing 'inputs'"),
-                ("{\"inputs\": []}", "exactly one tensor"),
+                ("{\"inputs\": []}", "must list the model's inputs"),
                 ("{\"inputs\": {}}", "list of tensors"),
                 ("{\"inputs\": [1]}", "list of tensors"),
                 (v2Body(shape: [1, 784], data: good, extra: ",\"model\":1"), "unknown field 'model'"),
@@ -36,7 +36,7 @@ import TernServer
                 try await client.expectError(.post, infer, body: body, .badRequest, fragment)
             }
             let two = "{\"inputs\":[" + Array(repeating: "{\"name\":\"input\",\"shape\":[1,784],\"datatype\":\"UINT8\",\"data\":\(good)}", count: 2).joined(separator: ",") + "]}"
-            try await client.expectError(.post, infer, body: two, .badRequest, "exactly one tensor, got 2")
+            try await client.expectError(.post, infer, body: two, .badRequest, "given twice")
         }
     }
 
@@ -46,10 +46,8 @@ import TernServer
         try await fixture.test { client in
             try await client.expectError(.post, infer, body: v2Body(shape: [1, 784], datatype: "FLOAT32", data: good), .badRequest, "unknown datatype 'FLOAT32'")
             try await client.expectError(.post, infer, body: v2Body(shape: [1, 784], datatype: "fp32", data: good), .badRequest, "unknown datatype")
-            for type in ["BYTES", "FP16"] {
-                try await client.expectError(.post, infer, body: v2Body(shape: [1, 784], datatype: type, data: good), .badRequest,
-                                             "datatype \(type) is not supported by this model")
-            }
+            try await client.expectError(.post, infer, body: v2Body(shape: [1, 784], datatype: "BYTES", data: good), .badRequest,
+                                         "datatype BYTES is not supported by this model")
             try await client.expectError(.post, infer, body: v2Body(shape: [1, 784], datatype: "BOOL", data: good), .badRequest, "true or false")
             let bools = list(Array(repeating: true, count: 784))
             try await client.expectError(.post, infer, body: v2Body(shape: [1, 784], datatype: "FP32", data: bools), .badRequest, "must hold numbers, got a boolean")

@@ -274,7 +274,7 @@ func binaryColumn(_ name: String, _ type: String, _ bytes: [UInt8]) -> String {
             for (body, bytes, fragment) in [
                 ("{\"inputs\":[" + binaryColumn("sex", "BYTES", [0, 0, 0, 0, 0, 0, 0, 0]) + "]}", littleEndian([UInt32(9), 0]), "runs past"),
                 ("{\"inputs\":[{\"name\":\"age\",\"datatype\":\"FP32\",\"shape\":[1000000000],\"parameters\":{\"binary_data_size\":8}}]}",
-                 [UInt8](repeating: 0, count: 8), "rows but only 8 bytes"),
+                 [UInt8](repeating: 0, count: 8), "is 8 bytes but shape [1000000000]"),
                 ("{\"inputs\":[" + binaryColumn("sex", "BYTES", [0, 0, 0]) + "]}", [0, 0, 0], "too few for 2"),
             ] {
                 let r = try await client.postBinary("/v2/models/titanic/infer", json: body, binary: bytes)

@@ -22,13 +22,13 @@ func exampleModel(seed: UInt64 = 7) throws -> (model: TernModel, artifact: [UInt
         #expect(v1.model == "mnist" && v1.version == 1 && v1.ready)
         // 784*128 + 128 + 128*10 + 10 parameters, 4 bytes each.
         #expect(v1.memoryBytes == (784 * 128 + 128 + 128 * 10 + 10) * 4)
-        #expect(v1.outputUnits == 10)
+        #expect(v1.servable.outputs.first?.sampleCount == 10)
         try await runtime.load(model: "mnist", version: 3, artifact: artifact)
         try await runtime.load(model: "other", version: 9, artifact: artifact)
         #expect(await runtime.loaded().map { "\($0.model)/\($0.version)" } == ["mnist/1", "mnist/3", "other/9"])
         #expect(await runtime.latestLoaded(model: "mnist")?.version == 3)
         #expect(await runtime.get(model: "mnist", version: 2) == nil)
-        #expect(await runtime.get(model: "mnist", version: 1)?.ternModel?.weightsChecksum == model.weightsChecksum)
+        #expect(await runtime.get(model: "mnist", version: 1).flatMap { $0.servable as? TernModel }?.weightsChecksum == model.weightsChecksum)
         #expect(await runtime.unload(model: "mnist", version: 3))
         #expect(await !runtime.unload(model: "mnist", version: 3))
         #expect(await runtime.latestLoaded(model: "mnist")?.version == 1)
@@ -53,7 +53,7 @@ func exampleModel(seed: UInt64 = 7) throws -> (model: TernModel, artifact: [UInt
         try await runtime.load(model: "m", version: 2, artifact: a)
         try await runtime.load(model: "m", version: 1, artifact: b)
         #expect(await runtime.loaded().count == 2)
-        #expect(await runtime.get(model: "m", version: 1)?.ternModel?.weightsChecksum == other.weightsChecksum)
+        #expect(await runtime.get(model: "m", version: 1).flatMap { $0.servable as? TernModel }?.weightsChecksum == other.weightsChecksum)
     }
 
     @Test func corruptArtifactIsRefusedAndNothingIsLoaded() async throws {
