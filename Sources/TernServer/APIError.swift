@@ -2,10 +2,12 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import TernData
 import TernFormats
 import TernNN
 import TernRegistry
 import TernServing
+import TernSupport
 
 /// An error with an HTTP status, answered as `{"error": "..."}` (the body
 /// KServe V2 and TF Serving specify). Messages never carry paths or SQL.
@@ -51,7 +53,17 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible, Senda
             case .notReady: return APIError(.serviceUnavailable, e.description, headers: [.retryAfter: "1"])
             }
         case let e as BatchingConfigurationError:
+            return APIError(.badRequest, "'batching.\(e.field)' \(e.message)")
+        case let e as JSONParseError:
             return APIError(.badRequest, e.description)
+        case let e as CSVError:
+            return APIError(.badRequest, "invalid CSV: \(e.description)")
+        case let e as JobError:
+            switch e {
+            case .invalidField: return APIError(.badRequest, e.description)
+            case .notFound: return APIError(.notFound, e.description)
+            case .alreadyFinished: return APIError(.conflict, e.description)
+            }
         case let e as WorkBudgetError:
             return APIError(.contentTooLarge, e.description)
         case let e as InferenceLimiterError:

@@ -25,11 +25,7 @@ enum BatchingJSON {
         if let v = object[Field.preferredBatchSizes.rawValue] {
             configuration.preferredBatchSizes = try integers(v, .preferredBatchSizes)
         }
-        do {
-            return try configuration.validated()
-        } catch let error as BatchingConfigurationError {
-            throw APIError(.badRequest, "'batching.\(error.field)' \(error.message)")
-        }
+        return try configuration.validated()
     }
 
     /// The configuration as it appears in a deployment.

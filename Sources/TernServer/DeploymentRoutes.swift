@@ -67,12 +67,7 @@ private func readDeploymentRequest(_ request: Request, _ services: ServerService
     -> (String, VersionSelector, BatchingConfiguration) {
     try request.requireJSONContentType()
     let buffer = try await request.collectBody(limit: deploymentBodyLimit)
-    let root: JSONValue
-    do {
-        root = try JSONParser.parse(Array(buffer.readableBytesView), maxDepth: services.configuration.maxJSONDepth)
-    } catch let error as JSONParseError {
-        throw APIError(.badRequest, error.description)
-    }
+    let root = try JSONParser.parse(Array(buffer.readableBytesView), maxDepth: services.configuration.maxJSONDepth)
     guard case let .object(body) = root else { throw APIError(.badRequest, "the request body must be a JSON object") }
     try V2Codec.allowOnly(["model", "version", "alias", "batching"], in: body, what: "deployment request")
     guard case let .string(model)? = body["model"] else { throw APIError(.badRequest, "'model' must be a string") }

@@ -200,13 +200,7 @@ func readJSON(_ request: Request, _ services: ServerServices) async throws -> JS
 /// - Throws: 400 naming the parse error; 503 when the pool's queue is full.
 func parseJSON(_ bytes: [UInt8], _ services: ServerServices) async throws -> JSONValue {
     let maxDepth = services.configuration.maxJSONDepth
-    let parse: @Sendable () throws -> JSONValue = {
-        do {
-            return try JSONParser.parse(bytes, maxDepth: maxDepth)
-        } catch let error as JSONParseError {
-            throw APIError(.badRequest, error.description)
-        }
-    }
+    let parse: @Sendable () throws -> JSONValue = { try JSONParser.parse(bytes, maxDepth: maxDepth) }
     return bytes.count <= 1 << 20 ? try parse() : try await services.decoding.run(parse)
 }
 

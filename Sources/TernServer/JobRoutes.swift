@@ -18,14 +18,12 @@ func addJobRoutes(to router: Router<TernRequestContext>, _ services: ServerServi
         try context.require(.deploy)
         try request.requireJSONContentType()
         let body = try await request.collectBody(limit: services.configuration.managementJSONLimit)
-        let record = try await mapJobErrors {
-            let submission = try JSONDecoder().decode(JobSubmission.self, from: Data(body.readableBytesView))
-            return try await services.jobs.submit(
-                model: submission.model, spec: try submission.specText(), datasetName: submission.dataset,
-                datasetVersion: submission.datasetVersion, trainRows: submission.train,
-                validationRows: submission.validation, testFraction: submission.testFraction,
-                splitSeed: submission.splitSeed, createdBy: context.identity?.id)
-        }
+        let submission = try JSONDecoder().decode(JobSubmission.self, from: Data(body.readableBytesView))
+        let record = try await services.jobs.submit(
+            model: submission.model, spec: try submission.specText(), datasetName: submission.dataset,
+            datasetVersion: submission.datasetVersion, trainRows: submission.train,
+            validationRows: submission.validation, testFraction: submission.testFraction,
+            splitSeed: submission.splitSeed, createdBy: context.identity?.id)
         return jsonResponse(JobView(record), status: .created)
     }
 
@@ -61,7 +59,7 @@ func addJobRoutes(to router: Router<TernRequestContext>, _ services: ServerServi
     jobs.post(":id/cancel") { _, context -> Response in
         try context.require(.deploy)
         let id = try jobID(context)
-        let record = try await mapJobErrors { try await services.jobs.cancel(id: id) }
+        let record = try await services.jobs.cancel(id: id)
         return jsonResponse(JobView(record), status: .ok)
     }
 }
@@ -82,19 +80,6 @@ private func findJob(_ id: String, _ services: ServerServices) async throws -> J
         return try await services.store.job(id)
     } catch RegistryError.notFound {
         throw APIError(.notFound, "job '\(id)' not found")
-    }
-}
-
-/// Runs `body`, turning ``JobError`` into the matching HTTP error.
-private func mapJobErrors<T>(_ body: () async throws -> T) async throws -> T {
-    do {
-        return try await body()
-    } catch let error as JobError {
-        switch error {
-        case .invalidField: throw APIError(.badRequest, error.description)
-        case .notFound: throw APIError(.notFound, error.description)
-        case .alreadyFinished: throw APIError(.conflict, error.description)
-        }
     }
 }
 

@@ -163,12 +163,7 @@ extension RegistryRoutes {
     /// schema the columns as `[{"name": ..., "type": ...}]` with the
     /// inferred types.
     static func checkCSV(_ body: [UInt8]) throws -> DatasetUpload {
-        let table: Table
-        do {
-            table = try CSVReader.parse(body).table
-        } catch let error as CSVError {
-            throw APIError(.badRequest, "invalid CSV: \(error.description)")
-        }
+        let table = try CSVReader.parse(body).table
         let schema: RegistryJSON = .array(table.columns.map { ["name": .string($0.name), "type": .string($0.type.rawValue)] })
         return DatasetUpload(kind: .csv, files: [(csvTableRole, body)], rows: table.rowCount, schema: schema)
     }

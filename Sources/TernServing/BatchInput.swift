@@ -19,9 +19,9 @@ extension Dictionary where Key == String, Value == AnyTensor {
     /// requests stay uint8, and each model's preprocessing of the batch
     /// equals its preprocessing of each request).
     var batchKey: BatchScheduler.Key {
-        let names = keys.sorted()
-        return .init(elementType: names.map { "\($0):\(self[$0]!.dtype.rawValue)" }.joined(separator: ","),
-                     sampleShape: names.flatMap { self[$0]!.shape.dimensions.dropFirst() + [-1] })
+        let tensors = sorted { $0.key < $1.key }
+        return .init(elementType: tensors.map { "\($0.key):\($0.value.dtype.rawValue)" }.joined(separator: ","),
+                     sampleShape: tensors.flatMap { $0.value.shape.dimensions.dropFirst() + [-1] })
     }
 
     /// The requests' tensors concatenated along the batch axis, name by
