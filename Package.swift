@@ -121,7 +121,7 @@ let package = Package(
         .target(
             name: "TernServer",
             dependencies: [
-                "TernSupport", "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernRegistry", "TernServing",
+                "TernSupport", "TernTensor", "TernNN", "TernData", "TernFormats", "TernRegistry", "TernServing",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

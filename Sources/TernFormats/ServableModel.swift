@@ -184,3 +184,30 @@ extension ServableModel {
         infos.filter { !$0.optional }.map { "'\($0.name)'" }.joined(separator: ", ")
     }
 }
+
+extension DType {
+    /// The KServe V2 / Triton datatype name ("FP32", "INT64", "BYTES").
+    public var v2Name: String {
+        switch self {
+        case .bool: return "BOOL"
+        case .uint8: return "UINT8"
+        case .uint16: return "UINT16"
+        case .uint32: return "UINT32"
+        case .uint64: return "UINT64"
+        case .int8: return "INT8"
+        case .int16: return "INT16"
+        case .int32: return "INT32"
+        case .int64: return "INT64"
+        case .float16: return "FP16"
+        case .float32: return "FP32"
+        case .float64: return "FP64"
+        case .string: return "BYTES"
+        }
+    }
+
+    /// The element type of a V2 datatype name.
+    public init?(v2Name: String) {
+        guard let match = DType.allCases.first(where: { $0.v2Name == v2Name }) else { return nil }
+        self = match
+    }
+}

@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import TernFormats
-import TernONNX
 import TernSupport
 import TernRegistry
 import TernServing
@@ -72,35 +71,13 @@ extension RegistryRoutes {
         // Parsing (and an ONNX graph's constant folding, within the work
         // budget) runs on the bounded pool for heavy checks.
         let maxElements = services.runtime.workBudget.maxFloats
-        let (spec, metrics, lineage, weightsSHA256) = try await services.checks.run {
-            () throws -> (String, [String: Double], Lineage, String?) in
-            if ONNXModel.isONNX(bytes) {
-                // An ONNX file: parsed and checked (every operator and attribute) now, not at the first request.
-                let onnx: ONNXModel
-                do { onnx = try ONNXLimits.$maxElements.withValue(maxElements) { try ONNXModel(bytes: bytes) } } catch let error as ONNXError {
-                    throw APIError(.badRequest, "invalid model artifact: neither a Tern artifact (safetensors) nor a valid ONNX model (\(error.description))")
-                } catch let error as ONNXRuntimeError {
-                    throw APIError(.badRequest, "unsupported ONNX model: \(error.description)")
-                } catch {
-                    throw APIError(.badRequest, "invalid model artifact")
-                }
-                return (onnxSpecJSON(onnx), [:], Lineage(), nil)
-            } else {
-                let parsed: TernModel
-                do { parsed = try TernModel(artifact: bytes) } catch let error as FormatError {
-                    throw APIError(.badRequest, error.description)
-                } catch {
-                    throw APIError(.badRequest, "invalid model artifact")
-                }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                return (String(decoding: try encoder.encode(parsed.spec), as: UTF8.self),
-                        parsed.training?.finalMetrics ?? [:], Lineage.of(parsed), parsed.weightsChecksum)
-            }
+        let described = try await services.checks.run {
+            try PredictionLimits.$maxElements.withValue(maxElements) { try ModelFormats.describe(bytes) }
         }
         let record = try await services.registrar.registerVersion(
-            model: model, artifact: bytes, spec: spec, metrics: metrics, lineage: lineage, createdBy: context.identity?.id)
-        return try registryResponse(versionJSON(record, aliases: [], weightsSHA256: weightsSHA256), status: .created,
+            model: model, artifact: bytes, spec: described.spec, metrics: described.metrics, lineage: described.lineage,
+            createdBy: context.identity?.id)
+        return try registryResponse(versionJSON(record, aliases: [], weightsSHA256: described.weightsSHA256), status: .created,
                                 headers: [.location: "/api/v1/models/\(model)/versions/\(record.version)"])
     }
 
@@ -165,25 +142,3 @@ extension RegistryRoutes {
     }
 }
 
-/// The registry's description of an uploaded ONNX file (its `spec`).
-private func onnxSpecJSON(_ model: ONNXModel) -> String {
-    func describe(_ info: ONNXValueInfo) -> JSONValue {
-        let shape: [JSONValue] = info.shape?.map {
-            switch $0 {
-            case let .fixed(n): return .int(Int64(n))
-            case let .symbolic(name): return .string(name.isEmpty ? "?" : name)
-            }
-        } ?? []
-        return .object(["name": .string(info.name), "datatype": .string(info.dtype.v2Name), "shape": .array(shape)])
-    }
-    let ops = Set(model.graph.nodes.map(\.opType)).sorted()
-    return String(decoding: JSONValue.object([
-        "format": .string("onnx"),
-        "opset": .int(Int64(model.graph.opsetVersion)),
-        "producer": .string(model.graph.producer),
-        "inputs": .array(model.inputInfos.map(describe)),
-        "outputs": .array(model.outputInfos.map(describe)),
-        "operators": .array(ops.map { .string($0) }),
-        "nodes": .int(Int64(model.graph.nodes.count)),
-    ]).serialized(), as: UTF8.self)
-}

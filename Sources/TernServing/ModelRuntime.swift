@@ -2,20 +2,7 @@ import Dispatch
 import Foundation
 import Metrics
 import TernFormats
-import TernONNX
 import TernTensor
-
-/// The model file formats Tern serves. A new kind of model adds its
-/// reader here beside its ``ServableModel`` conformance.
-public enum ModelFormats {
-    /// Reads an uploaded artifact: ONNX when it is not a safetensors file
-    /// (``ONNXModel/isONNX(_:)``), else a Tern artifact (checksums verified).
-    /// - Throws: ``FormatError``, ``ONNXError`` or ``ONNXRuntimeError``.
-    public static func read(_ artifact: [UInt8]) throws -> any ServableModel {
-        if ONNXModel.isONNX(artifact) { return try ONNXModel(bytes: artifact) }
-        return try TernModel(artifact: artifact)
-    }
-}
 
 /// A model version held in memory, ready to predict.
 public struct LoadedModel: Sendable {

@@ -138,6 +138,12 @@ import TernServing
             let ok = try await call(client, .post, "/v1/models/titanic:predict", key: s.key,
                                     json: #"{"instances": [{"pclass": 3, "sex": "male", "age": null, "sibsp": 0, "parch": 0, "fare": 7.25, "embarked": null}]}"#)
             #expect(ok.status == .ok, "\(ok.error)")
+            // A whole CSV row (the target and a column the pipeline drops included) is served too.
+            let full = try await call(client, .post, "/v1/models/titanic:predict", key: s.key,
+                                      json: #"{"instances": [{"pclass": 3, "sex": "male", "age": 22, "sibsp": 1, "parch": 0, "fare": 7.25, "embarked": "S", "survived": 0, "alive": "no"}]}"#)
+            #expect(full.status == .ok, "\(full.error)")
+            let row = (full.json["predictions"] as? [[String: Any]])?.first
+            #expect(row?["label"] is String && (row?["output"] as? [Double])?.count == 1, "\(full.json)")
         }
     }
 }

@@ -119,6 +119,11 @@ func v2Body(shape: [Int], datatype: String = "UINT8", data: String, name: String
             let reply = try await client.post("/v2/models/mnist/infer", v2Body(shape: [1, 784], datatype: "BOOL", data: list(bools)))
             #expect(reply.status == .ok, "\(reply.text.prefix(300))")
             #expect(floats((reply.object["outputs"] as? [[String: Any]])?.first?["data"]) == expectedBools.scalars)
+            // FP16: converted to float32 (pixel values are exact in half precision).
+            let half = try await client.post("/v2/models/mnist/infer", v2Body(shape: [2, 784], datatype: "FP16", data: list(batch.scalars)))
+            #expect(half.status == .ok, "\(half.text.prefix(300))")
+            let expectedHalf = try model.predict(Tensor<Float>(shape: [2, 28, 28], scalars: batch.scalars.map { Float($0) }))
+            #expect(floats((half.object["outputs"] as? [[String: Any]])?.first?["data"]) == expectedHalf.scalars)
         }
     }
 
