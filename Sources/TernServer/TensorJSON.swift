@@ -121,6 +121,22 @@ enum TensorJSON {
             return .float32(try Tensor(shape: target, scalars: floats(parts, field: field)))
         case .int64 where !missing:
             return .int64(try Tensor(shape: target, scalars: int64s(parts, field: field)))
+        case .uint8, .uint16, .uint32, .int8, .int16, .int32:
+            guard !missing else { fallthrough }
+            // Integers from their digits (no double in between), then the type's range.
+            let values = try int64s(parts, field: field, type: dtype)
+            let range = dtype.integerRange ?? 0...0
+            if let i = values.firstIndex(where: { !range.contains(Double($0)) }) {
+                throw bad("'\(field)' element \(i) (\(values[i])) is not a valid \(dtype.v2Name) value")
+            }
+            switch dtype {
+            case .uint8: return .uint8(try Tensor(shape: target, scalars: values.map { UInt8(truncatingIfNeeded: $0) }))
+            case .uint16: return .uint16(try Tensor(shape: target, scalars: values.map { UInt16(truncatingIfNeeded: $0) }))
+            case .uint32: return .uint32(try Tensor(shape: target, scalars: values.map { UInt32(truncatingIfNeeded: $0) }))
+            case .int8: return .int8(try Tensor(shape: target, scalars: values.map { Int8(truncatingIfNeeded: $0) }))
+            case .int16: return .int16(try Tensor(shape: target, scalars: values.map { Int16(truncatingIfNeeded: $0) }))
+            default: return .int32(try Tensor(shape: target, scalars: values.map { Int32(truncatingIfNeeded: $0) }))
+            }
         default:
             let values = try doubles(parts, missing: missing, field: field)
             if missing { return .float64(try Tensor(shape: target, scalars: values)) }
@@ -191,17 +207,22 @@ enum TensorJSON {
         return out
     }
 
-    private static func int64s(_ parts: [Leaf], field: String) throws -> [Int64] {
+    /// - Parameter type: the element type named when a value is not an
+    ///   integer (default: the error says why).
+    private static func int64s(_ parts: [Leaf], field: String, type: DType? = nil) throws -> [Int64] {
         var out: [Int64] = []
         for part in parts {
             switch part {
             case let .numbers(list):
-                do { out += try list.int64s() } catch { throw numberError(error, offset: out.count, field: field) }
+                do { out += try list.int64s() } catch {
+                    guard let type else { throw numberError(error, offset: out.count, field: field) }
+                    throw bad("'\(field)' element \(out.count + error.index) (\(error.literal.prefix(32))) is not a valid \(type.v2Name) value")
+                }
             case let .scalar(.int(i)):
                 out.append(i)
             case let .scalar(v):
                 guard v.number != nil else { throw wrongKind(v, expected: "numbers", field: field) }
-                throw bad("'\(field)' element \(out.count) is not a valid INT64 value")
+                throw bad("'\(field)' element \(out.count) is not a valid \((type ?? .int64).v2Name) value")
             }
         }
         return out

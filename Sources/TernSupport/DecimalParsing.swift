@@ -97,7 +97,7 @@ public enum DecimalParsing {
     /// Where the JSON number starting at `start` ends, or `-(position + 1)`
     /// of the first byte that breaks the grammar
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
-    public static func tokenEnd(_ p: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
+    static func tokenEnd(_ p: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
         var i = start
         if i < end, p[i] == UInt8(ascii: "-") { i += 1 }
         guard i < end, p[i] &- 48 < 10 else { return -(i + 1) }
@@ -205,14 +205,14 @@ public enum DecimalParsing {
 
     /// The double nearest the number at `start` (a valid JSON number token;
     /// ±infinity past the finite range, ±0 below it).
-    public static func double(_ p: UnsafePointer<UInt8>, from start: Int, to limit: Int) -> Double {
+    static func double(_ p: UnsafePointer<UInt8>, from start: Int, to limit: Int) -> Double {
         var end = start
         let r = parts(p, from: start, to: limit, end: &end)
         return double(r, p, start, end)
     }
 
     /// The float32 nearest the number at `start`, rounded once.
-    public static func float(_ p: UnsafePointer<UInt8>, from start: Int, to limit: Int) -> Float {
+    static func float(_ p: UnsafePointer<UInt8>, from start: Int, to limit: Int) -> Float {
         var end = start
         let r = parts(p, from: start, to: limit, end: &end)
         return float(r, p, start, end)
@@ -220,7 +220,7 @@ public enum DecimalParsing {
 
     /// The number at `start` if it is an integer (written as one, or as an
     /// exact integer with a fraction or an exponent) within `Int64`.
-    public static func int64(_ p: UnsafePointer<UInt8>, from start: Int, to limit: Int) -> Int64? {
+    static func int64(_ p: UnsafePointer<UInt8>, from start: Int, to limit: Int) -> Int64? {
         var end = start
         return int64(parts(p, from: start, to: limit, end: &end))
     }

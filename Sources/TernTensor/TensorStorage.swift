@@ -4,9 +4,9 @@
 /// `@unchecked Sendable`: a storage is only written through a ``Tensor`` that
 /// holds the sole reference to it (checked with `isKnownUniquelyReferenced`
 /// before every write), so a shared storage is never mutated.
-public final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
-    public let count: Int
-    public let base: UnsafeMutablePointer<Scalar>
+@usableFromInline final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
+    @usableFromInline let count: Int
+    @usableFromInline let base: UnsafeMutablePointer<Scalar>
 
     /// Allocates `count` uninitialised scalars (TensorScalar types are trivial).
     @usableFromInline init(uninitializedCount count: Int) {
