@@ -291,6 +291,7 @@ extension AnyTensor: CustomStringConvertible {
 
 extension Tensor {
     /// `transform` applied to every element.
+    @inlinable
     public func map<T: TensorScalar>(_ transform: (Scalar) throws -> T) rethrows -> Tensor<T> {
         var out = Tensor<T>(uninitialized: shape)
         try withUnsafeBufferPointer { src in
