@@ -106,23 +106,24 @@ public enum AnyTensor: Sendable, Equatable {
     case float64(Tensor<Double>)
     case string(StringTensor)
 
-    /// Wraps a typed tensor.
+    /// Wraps a typed tensor. (Compares metatypes, which is a pointer
+    /// comparison, rather than casting dynamically: ONNX kernels wrap every
+    /// result this way.)
     public init<Scalar: TensorScalar>(_ tensor: Tensor<Scalar>) {
-        switch tensor {
-        case let t as Tensor<Bool>: self = .bool(t)
-        case let t as Tensor<UInt8>: self = .uint8(t)
-        case let t as Tensor<UInt16>: self = .uint16(t)
-        case let t as Tensor<UInt32>: self = .uint32(t)
-        case let t as Tensor<UInt64>: self = .uint64(t)
-        case let t as Tensor<Int8>: self = .int8(t)
-        case let t as Tensor<Int16>: self = .int16(t)
-        case let t as Tensor<Int32>: self = .int32(t)
-        case let t as Tensor<Int64>: self = .int64(t)
-        case let t as Tensor<Float16>: self = .float16(t)
-        case let t as Tensor<Float>: self = .float32(t)
-        case let t as Tensor<Double>: self = .float64(t)
-        default: preconditionFailure("unsupported tensor scalar type \(Scalar.self)")
-        }
+        func cast<T: TensorScalar>(_: T.Type) -> Tensor<T> { unsafeBitCast(tensor, to: Tensor<T>.self) }
+        if Scalar.self == Float.self { self = .float32(cast(Float.self)) }
+        else if Scalar.self == Int64.self { self = .int64(cast(Int64.self)) }
+        else if Scalar.self == UInt8.self { self = .uint8(cast(UInt8.self)) }
+        else if Scalar.self == Bool.self { self = .bool(cast(Bool.self)) }
+        else if Scalar.self == Int32.self { self = .int32(cast(Int32.self)) }
+        else if Scalar.self == Double.self { self = .float64(cast(Double.self)) }
+        else if Scalar.self == Float16.self { self = .float16(cast(Float16.self)) }
+        else if Scalar.self == UInt16.self { self = .uint16(cast(UInt16.self)) }
+        else if Scalar.self == UInt32.self { self = .uint32(cast(UInt32.self)) }
+        else if Scalar.self == UInt64.self { self = .uint64(cast(UInt64.self)) }
+        else if Scalar.self == Int8.self { self = .int8(cast(Int8.self)) }
+        else if Scalar.self == Int16.self { self = .int16(cast(Int16.self)) }
+        else { preconditionFailure("unsupported tensor scalar type \(Scalar.self)") }
     }
 
     /// The tensor held, whatever its element type.
@@ -157,7 +158,26 @@ public enum AnyTensor: Sendable, Equatable {
     public var byteCount: Int { count * dtype.byteSize }
 
     /// The tensor with element type `Scalar`, or nil if it holds another type.
-    public func tensor<Scalar: TensorScalar>(of _: Scalar.Type) -> Tensor<Scalar>? { typed as? Tensor<Scalar> }
+    public func tensor<Scalar: TensorScalar>(of _: Scalar.Type) -> Tensor<Scalar>? {
+        func same<T: TensorScalar>(_ t: Tensor<T>) -> Tensor<Scalar>? {
+            T.self == Scalar.self ? unsafeBitCast(t, to: Tensor<Scalar>.self) : nil
+        }
+        switch self {
+        case let .bool(t): return same(t)
+        case let .uint8(t): return same(t)
+        case let .uint16(t): return same(t)
+        case let .uint32(t): return same(t)
+        case let .uint64(t): return same(t)
+        case let .int8(t): return same(t)
+        case let .int16(t): return same(t)
+        case let .int32(t): return same(t)
+        case let .int64(t): return same(t)
+        case let .float16(t): return same(t)
+        case let .float32(t): return same(t)
+        case let .float64(t): return same(t)
+        case .string: return nil
+        }
+    }
 
     /// Every element converted to `Double` (`Bool` as 0 or 1).
     public var doubleScalars: [Double] { typed.doubleScalars }
