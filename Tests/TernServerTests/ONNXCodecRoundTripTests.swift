@@ -10,21 +10,16 @@ import TernONNX
 
 /// Every ONNX fixture served over V2, once with JSON tensors and once with
 /// binary tensors (inputs and outputs): the answers equal ONNX Runtime's
-/// recorded outputs. Together the fixtures take and return FLOAT, DOUBLE,
-/// INT64, INT32, UINT8 and BOOL tensors, flat and of rank 0 to 4, so this
-/// is the codec's round trip for every datatype an ONNX model uses.
+/// recorded outputs. Together the fixtures (the PyTorch ResNet-18-,
+/// MobileNetV2- and BERT-shaped exports among them) take and return FLOAT,
+/// FLOAT16, DOUBLE, INT64, INT32, UINT8 and BOOL tensors, flat and of rank
+/// 0 to 4, so this is the codec's round trip for every datatype an ONNX
+/// model uses.
 @Suite struct ONNXCodecRoundTripTests {
     static let directory = packageRoot.appendingPathComponent("Tests/TernONNXTests/Fixtures/onnx")
     static let files: [String] = {
         let all = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        // FLOAT16 models are left out: this codec has no FP16 tensors (the
-        // rewrite on ServableModel/AnyTensor brings them).
-        return all.filter { file in
-            let sidecar = file.replacingOccurrences(of: ".onnx", with: ".json")
-            guard file.hasSuffix(".onnx"), all.contains(sidecar),
-                  let text = try? String(contentsOf: directory.appendingPathComponent(sidecar), encoding: .utf8) else { return false }
-            return !text.contains(#""FLOAT16""#)
-        }.sorted()
+        return all.filter { $0.hasSuffix(".onnx") && all.contains($0.replacingOccurrences(of: ".onnx", with: ".json")) }.sorted()
     }()
 
     struct Tensor: @unchecked Sendable {
@@ -34,6 +29,7 @@ import TernONNX
         var v2Type: String {
             switch datatype {
             case "FLOAT": return "FP32"
+            case "FLOAT16": return "FP16"
             case "DOUBLE": return "FP64"
             default: return datatype
             }
@@ -53,6 +49,7 @@ import TernONNX
             let n = value as? NSNumber ?? 0
             switch t.datatype {
             case "FLOAT": return le(n.floatValue.bitPattern)
+            case "FLOAT16": return le(Float16(n.floatValue).bitPattern)
             case "DOUBLE": return le(n.doubleValue.bitPattern)
             case "INT64": return le(n.int64Value)
             case "INT32": return le(n.int32Value)
@@ -71,6 +68,7 @@ import TernONNX
         }
         switch datatype {
         case "FP32": return (0..<(bytes.count / 4)).map { Double(Float(bitPattern: load(UInt32.self, $0))) }
+        case "FP16": return (0..<(bytes.count / 2)).map { Double(Float16(bitPattern: load(UInt16.self, $0))) }
         case "FP64": return (0..<(bytes.count / 8)).map { Double(bitPattern: load(UInt64.self, $0)) }
         case "INT64": return (0..<(bytes.count / 8)).map { Double(load(Int64.self, $0)) }
         case "INT32": return (0..<(bytes.count / 4)).map { Double(load(Int32.self, $0)) }
@@ -82,10 +80,13 @@ import TernONNX
         data.map { ($0 as? Bool).map { $0 ? 1 : 0 } ?? ($0 as? NSNumber)?.doubleValue ?? .nan }
     }
 
-    static func expectClose(_ got: [Double], _ expected: [Double], exact: Bool, _ what: String) {
+    /// Integers exactly; floats within 1e-4 relative or 1e-5 absolute;
+    /// FLOAT16 within one FLOAT16 step (2⁻¹⁰ relative, 2⁻¹⁴ absolute).
+    static func expectClose(_ got: [Double], _ expected: [Double], exact: Bool, half: Bool = false, _ what: String) {
         #expect(got.count == expected.count, "\(what): \(got.count) elements, expected \(expected.count)")
+        let (absolute, relative) = half ? (0x1p-14, 0x1p-10) : (1e-5, 1e-4)
         for (i, (g, e)) in zip(got, expected).enumerated() {
-            let ok = exact ? g == e : (abs(g - e) <= 1e-5 || abs(g - e) <= 1e-4 * abs(e) || (g.isNaN && e.isNaN))
+            let ok = exact ? g == e : (abs(g - e) <= absolute || abs(g - e) <= relative * abs(e) || (g.isNaN && e.isNaN))
             if !ok { Issue.record("\(what)[\(i)] = \(g), expected \(e)"); return }
         }
     }
@@ -121,7 +122,8 @@ import TernONNX
                 #expect(output["datatype"] as? String == expected.v2Type, "\(file) \(name)")
                 #expect(output["shape"] as? [Int] == expected.shape, "\(file) \(name)")
                 Self.expectClose(Self.numbers(output["data"] as? [Any] ?? []), Self.numbers(expected.data),
-                                 exact: !["FLOAT", "DOUBLE"].contains(expected.datatype), "\(file) JSON \(name)")
+                                 exact: !["FLOAT", "FLOAT16", "DOUBLE"].contains(expected.datatype),
+                                 half: expected.datatype == "FLOAT16", "\(file) JSON \(name)")
             }
 
             // Binary tensors in and out.
@@ -148,7 +150,8 @@ import TernONNX
                 let got = Self.decode(body[offset..<(offset + size)], datatype: type)
                 offset += size
                 guard let expected = outputs.first(where: { $0.0 == name })?.1 else { continue }
-                Self.expectClose(got, Self.numbers(expected.data), exact: !["FLOAT", "DOUBLE"].contains(expected.datatype), "\(file) binary \(name)")
+                Self.expectClose(got, Self.numbers(expected.data), exact: !["FLOAT", "FLOAT16", "DOUBLE"].contains(expected.datatype),
+                                 half: expected.datatype == "FLOAT16", "\(file) binary \(name)")
             }
             #expect(offset == body.count, "\(file): \(body.count - offset) bytes left over")
         }
