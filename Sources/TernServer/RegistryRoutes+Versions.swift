@@ -93,7 +93,7 @@ extension RegistryRoutes {
         try context.require(.read)
         let model = try await existingModel(context)
         let record = try await store.version(model: model, version: try await resolveVersion(model: model, context))
-        let weights = ArtifactHeader.weightsSHA256(artifacts, record.artifactSHA256)
+        let weights = ModelFormats.weightsSHA256(artifacts, record.artifactSHA256)
         return try registryResponse(versionJSON(record, aliases: try await store.aliases(model: model), weightsSHA256: weights))
     }
 

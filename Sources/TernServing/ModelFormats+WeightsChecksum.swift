@@ -1,15 +1,15 @@
 import Foundation
 import TernRegistry
 
-/// Reads the weights checksum from a stored artifact's safetensors header
-/// without loading its tensors (the artifact was fully verified on upload).
-enum ArtifactHeader {
-    /// The largest header read.
+extension ModelFormats {
+    /// The largest safetensors header read for a checksum.
     static let maxHeaderBytes = 16 << 20
 
-    /// `weights_sha256` from the `__metadata__` of blob `sha256`, or nil if
-    /// it cannot be read.
-    static func weightsSHA256(_ artifacts: ArtifactStore, _ sha256: String) -> String? {
+    /// The weights checksum of a stored Tern artifact, read from its
+    /// safetensors header (`weights_sha256` in `__metadata__`) without
+    /// loading its tensors (the artifact was fully verified on upload); nil
+    /// for another format or a header that cannot be read.
+    public static func weightsSHA256(_ artifacts: ArtifactStore, _ sha256: String) -> String? {
         guard let url = try? artifacts.path(for: sha256), let handle = try? FileHandle(forReadingFrom: url) else { return nil }
         defer { try? handle.close() }
         guard let prefix = try? handle.read(upToCount: 8), prefix.count == 8 else { return nil }
