@@ -103,6 +103,10 @@ let package = Package(
             swiftSettings: engineSettings
         ),
         .target(
+            name: "TernLLM",
+            swiftSettings: engineSettings
+        ),
+        .target(
             name: "TernRegistry",
             dependencies: [
                 "TernSupport",
@@ -169,6 +173,10 @@ let package = Package(
             name: "TernONNXTests",
             dependencies: ["TernTensor", "TernNN", "TernData", "TernFormats", "TernTraining", "TernONNX", "TernTesting"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "TernLLMTests",
+            dependencies: ["TernLLM"]
         ),
         .testTarget(
             name: "TernCLITests",
