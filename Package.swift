@@ -176,7 +176,8 @@ let package = Package(
         ),
         .testTarget(
             name: "TernLLMTests",
-            dependencies: ["TernLLM"]
+            dependencies: ["TernLLM"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "TernCLITests",
