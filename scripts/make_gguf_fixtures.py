@@ -52,3 +52,30 @@ path = os.path.join(os.path.dirname(__file__), "..", "Tests", "TernLLMTests", "F
 with open(path, "w") as f:
     json.dump({"generator": f"gguf {gguf.__version__ if hasattr(gguf, '__version__') else '0.19.0'}", "types": out}, f, separators=(",", ":"))
 print("wrote", os.path.normpath(path))
+
+# Real tensors (one of each type in the two models of issue 13, fetched by
+# scripts/fetch_models.sh): the first 64 values and the sum of all as
+# gguf-py dequantizes them. Skipped when the models are not in the cache.
+models = os.environ.get("TERN_MODELS_DIR", os.path.expanduser("~/.tern/models"))
+picks = {
+    "SmolLM2-135M-Instruct.Q4_1.gguf": ["blk.0.ffn_down.weight", "blk.0.attn_norm.weight"],
+    "gemma-3-270m-q4_k_m.gguf": ["blk.0.attn_k.weight", "blk.0.attn_output.weight", "blk.0.ffn_down.weight", "output_norm.weight"],
+}
+real = []
+for name, tensors in picks.items():
+    path = os.path.join(models, name)
+    if not os.path.exists(path):
+        print("skipped", name, "(run scripts/fetch_models.sh)")
+        continue
+    reader = gguf.GGUFReader(path)
+    for t in reader.tensors:
+        if t.name in tensors:
+            values = quants.dequantize(t.data, t.tensor_type).astype(np.float32).reshape(-1)
+            real.append({"file": name, "tensor": t.name, "type": t.tensor_type.name,
+                         "first": [float(v) for v in values[:64]], "sum": float(values.astype(np.float64).sum()),
+                         "abs_sum": float(np.abs(values.astype(np.float64)).sum())})
+if real:
+    path = os.path.join(os.path.dirname(__file__), "..", "Tests", "TernLLMTests", "Fixtures", "real_tensors.json")
+    with open(path, "w") as f:
+        json.dump(real, f, separators=(",", ":"))
+    print("wrote", os.path.normpath(path))

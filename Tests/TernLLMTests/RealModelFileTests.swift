@@ -49,3 +49,45 @@ import Testing
         #expect(gguf.tensors.filter { $0.type == .q5_0 }.count == 81)
     }
 }
+
+/// One tensor of each type in the real files, dequantized by Tern's
+/// reference loops, against gguf-py 0.19.0 (`scripts/make_gguf_fixtures.py`
+/// wrote its first values and sums).
+@Suite struct RealTensorDequantizeTests {
+    struct Case: Sendable, CustomStringConvertible {
+        var file: String
+        var tensor: String
+        var first: [Float]
+        var sum: Double
+        var absSum: Double
+        var description: String { "\(file) \(tensor)" }
+    }
+
+    static let cases: [Case] = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/real_tensors.json")
+        guard let data = try? Data(contentsOf: url), let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return [] }
+        return list.compactMap { e in
+            guard let file = e["file"] as? String, let tensor = e["tensor"] as? String, let first = e["first"] as? [Double],
+                  let sum = e["sum"] as? Double, let absSum = e["abs_sum"] as? Double else { return nil }
+            return Case(file: file, tensor: tensor, first: first.map(Float.init), sum: sum, absSum: absSum)
+        }
+    }()
+
+    @Test func theFixtureCoversEveryTypeOfBothModels() {
+        #expect(Self.cases.count == 6)
+    }
+
+    @Test(arguments: cases)
+    func matchesGGUFPy(_ c: Case) throws {
+        guard let url = RealModelFileTests.file(c.file) else { return }
+        let gguf = try GGUFFile(contentsOf: url)
+        let info = try #require(gguf.tensor(c.tensor))
+        let values = gguf.withBytes(of: info) { info.type.dequantize($0) }
+        #expect(values.count == info.elementCount)
+        for (i, (g, e)) in zip(values, c.first).enumerated() {
+            #expect(abs(g - e) <= 1e-6 * max(1, abs(e)), "\(c) [\(i)]: \(g) vs \(e)")
+        }
+        let sum = values.reduce(0.0) { $0 + Double($1) }
+        #expect(abs(sum - c.sum) <= 1e-6 * c.absSum, "\(c): sum \(sum) vs \(c.sum)")
+    }
+}
