@@ -142,7 +142,7 @@ let package = Package(
             name: "tern",
             dependencies: [
                 "TernSupport", "TernTensor", "TernNN", "TernData", "TernFormats", "TernONNX", "TernTraining", "TernRegistry", "TernServing",
-                "TernServer",
+                "TernServer", "TernLLM",
                 "CTernSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -3,18 +3,29 @@ import Foundation
 import TernNN
 import TernTensor
 import TernFormats
+import TernLLM
 import TernONNX
 import TernServing
 import TernData
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print a model's architecture, parameter counts, training metrics and checksums.",
+        abstract: "Print a model's architecture, parameter counts, training metrics and checksums (.tern, .onnx or .gguf).",
         discussion: "Example: tern inspect mnist.tern")
 
     @Argument(help: "The model artifact.") var model: String
 
     func run() throws {
+        if self.model.lowercased().hasSuffix(".gguf") {
+            do {
+                print(try GGUFFile(contentsOf: URL(fileURLWithPath: self.model)).summary)
+            } catch let error as GGUFError {
+                throw CLIError(error.description)
+            } catch {
+                throw CLIError("cannot read '\(URL(fileURLWithPath: self.model).lastPathComponent)'")
+            }
+            return
+        }
         if let onnx = try readServable(self.model) as? ONNXModel {
             print(onnxSummary(onnx))
             return

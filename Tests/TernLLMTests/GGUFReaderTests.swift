@@ -191,3 +191,18 @@ import Testing
         #expect(parsed + refused == 4000 && refused > 1000, "parsed \(parsed), refused \(refused)")
     }
 }
+
+@Suite struct GGUFSummaryTests {
+    @Test func theSummaryNamesArchitectureShapeTypesAndTemplate() throws {
+        var writer = GGUFWriter.sample()
+        writer.metadata.append(("llama.embedding_length", .uint32(64)))
+        writer.metadata.append(("tokenizer.chat_template", .string("{{ messages }}")))
+        let file = try GGUFFile(bytes: Data(writer.bytes()))
+        let summary = file.summary
+        for fragment in ["architecture: llama", "layers: 2, width 64", "RoPE base: 10000.0", "Q6_K ×1", "vocabulary: 3 tokens",
+                         "chat template: 14 characters", "{{ messages }}"] {
+            #expect(summary.contains(fragment), "\(fragment) not in \(summary)")
+        }
+        #expect(file.parameterCount == writer.tensors.reduce(0) { $0 + $1.dims.reduce(1, *) })
+    }
+}
