@@ -79,3 +79,13 @@ if real:
     with open(path, "w") as f:
         json.dump(real, f, separators=(",", ":"))
     print("wrote", os.path.normpath(path))
+
+# Q8_0 quantization of an activation row (what llama.cpp does to the
+# input of every quantized matrix-vector product), by gguf-py.
+row = rng.normal(0, 2, size=256).astype(np.float32)
+row[64:96] = 0  # an all-zero block: d = 0
+q8 = quants.quantize(row.reshape(1, -1), T.Q8_0).reshape(-1)
+path = os.path.join(os.path.dirname(__file__), "..", "Tests", "TernLLMTests", "Fixtures", "quantize_q8_0.json")
+with open(path, "w") as f:
+    json.dump({"x": [float(v) for v in row], "q8_0": q8.tobytes().hex()}, f, separators=(",", ":"))
+print("wrote", os.path.normpath(path))
