@@ -147,9 +147,12 @@ class Writer:
         if any(s is None for s in shapes):
             first = run_ort(build([s if s is not None else [] for s in shapes]).SerializeToString(), feeds)
             shapes = [s if s is not None else list(first[n].shape) for (n, _, _), s in zip(outputs, shapes)]
-        model = build(shapes)
-        onnx.checker.check_model(model, full_check=True)
-        data = model.SerializeToString()
+        return self.write(name, build(shapes).SerializeToString(), feeds)
+
+    def write(self, name, data, feeds):
+        """Checks a serialized model, runs it with onnxruntime on `feeds` and
+        writes it with its inputs and outputs; answers the outputs."""
+        onnx.checker.check_model(onnx.load_from_string(data), full_check=True)
         results = run_ort(data, feeds)
         with open(os.path.join(self.out, name + ".onnx"), "wb") as f:
             f.write(data)
@@ -163,15 +166,7 @@ class Writer:
     def exported(self, name, data, feeds):
         """Writes a model built elsewhere (a PyTorch export) with onnxruntime's
         outputs on `feeds`."""
-        onnx.checker.check_model(onnx.load_from_string(data), full_check=True)
-        results = run_ort(data, feeds)
-        with open(os.path.join(self.out, name + ".onnx"), "wb") as f:
-            f.write(data)
-        dump_json({
-            "inputs": {k: tensor_json(v) for k, v in feeds.items()},
-            "outputs": {k: tensor_json(v) for k, v in results.items()},
-        }, os.path.join(self.out, name + ".json"))
-        self.written.append(name)
+        results = self.write(name, data, feeds)
         print(f"{name}: {len(data) / 1e6:.2f} MB, operators {sorted(set(n.op_type for n in onnx.load_from_string(data).graph.node))}")
         return results
 

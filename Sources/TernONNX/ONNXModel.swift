@@ -37,25 +37,10 @@ public struct ONNXModel: Sendable {
     /// Bytes held by the constant tensors (the weights).
     public var parameterBytes: Int { graph.initializers.values.reduce(0) { $0 + $1.bytes.count } }
 
-    /// Runs the graph on named inputs and answers every graph output.
-    public func run(_ inputs: [String: AnyTensor]) throws -> [String: AnyTensor] {
-        try executor.run(inputs)
-    }
-
-    /// Runs the graph on one value per input in ``inputInfos`` order;
-    /// answers the outputs in ``outputInfos`` order.
-    public func run(ordered inputs: [AnyTensor]) throws -> [AnyTensor] {
-        try executor.run(ordered: inputs)
-    }
-
-    /// The first dimension of the first input: the batch size of a request
-    /// (1 for an input without dimensions).
-    public static func batchSize(_ inputs: [String: AnyTensor]) -> Int {
-        inputs.values.first.map { $0.shape.rank > 0 ? $0.shape[0] : 1 } ?? 0
-    }
-
     /// All-zero inputs with every symbolic dimension set to 1 (for warm-up),
-    /// or nil when an input declares no shape.
+    /// or nil when an input declares no shape. Unlike the default
+    /// ``ServableModel/warmUpInputs``, a graph input declared as a scalar
+    /// (rank 0) gets one: ``TensorInfo`` cannot tell it from an undeclared shape.
     public func zeroInputs() -> [String: AnyTensor]? {
         var values: [String: AnyTensor] = [:]
         for input in inputInfos {
@@ -63,8 +48,7 @@ public struct ONNXModel: Sendable {
             let shape = dims.map { $0 < 0 ? 1 : $0 }
             // Declared by the file: too large to count or to hold means no warm-up.
             guard (try? ONNXLimits.elementCount(shape)) != nil else { return nil }
-            values[input.name] = AnyTensor.fromLittleEndian(UnsafeRawBufferPointer(start: nil, count: 0),
-                                                            dtype: input.dtype, shape: Shape(shape))
+            values[input.name] = AnyTensor.zeros(input.dtype, Shape(shape))
         }
         return values
     }

@@ -9,7 +9,8 @@ extension DType {
         case .float16: return "DT_HALF"
         case .float32: return "DT_FLOAT"
         case .float64: return "DT_DOUBLE"
-        default: return "DT_" + v2Name.replacingOccurrences(of: "BYTES", with: "STRING")
+        case .string: return "DT_STRING"
+        default: return "DT_" + v2Name
         }
     }
 
@@ -121,8 +122,8 @@ enum TensorJSON {
             return .float32(try Tensor(shape: target, scalars: floats(parts, field: field)))
         case .int64 where !missing:
             return .int64(try Tensor(shape: target, scalars: int64s(parts, field: field)))
-        case .uint8, .uint16, .uint32, .int8, .int16, .int32:
-            guard !missing else { fallthrough }
+        case .uint8 where !missing, .uint16 where !missing, .uint32 where !missing,
+             .int8 where !missing, .int16 where !missing, .int32 where !missing:
             // Integers from their digits (no double in between), then the type's range.
             let values = try int64s(parts, field: field, type: dtype)
             let range = dtype.integerRange ?? 0...0
@@ -334,24 +335,18 @@ enum TensorJSON {
     /// A tensor as nested JSON lists (one sample's when `row` is given).
     static func nested(_ tensor: AnyTensor, row: Int? = nil) -> JSONValue {
         var value = tensor
-        if let row, tensor.shape.rank > 0 {
-            let sample = tensor.slice(rows: row..<(row + 1))
-            value = (try? sample.reshaped(Shape(Array(tensor.shape.dimensions.dropFirst())))) ?? sample
+        var shape = tensor.shape.dimensions
+        if let row, !shape.isEmpty {
+            value = tensor.slice(rows: row..<(row + 1))
+            shape.removeFirst()
         }
-        let shape = value.shape.dimensions
         guard let last = shape.last else { return elements(value).first ?? .null }
         // The innermost lists compactly; the outer levels as arrays of them.
-        let rows = shape.dropLast().reduce(1, *)
-        let innermost: [JSONValue] = (0..<rows).map { r in
-            flat(last == 0 ? value.slice(rows: 0..<0) : rowsOf(value, start: r * last, count: last))
+        let flatValue = (try? value.reshaped(Shape([value.count]))) ?? value
+        let innermost: [JSONValue] = (0..<shape.dropLast().reduce(1, *)).map { r in
+            flat(flatValue.slice(rows: (r * last)..<((r + 1) * last)))
         }
-        return nest(innermost[...], Array(shape.dropLast())[...])
-    }
-
-    /// Elements `start..<start + count` of the flattened tensor.
-    private static func rowsOf(_ tensor: AnyTensor, start: Int, count: Int) -> AnyTensor {
-        guard let flat = try? tensor.reshaped(Shape([tensor.count])) else { return tensor }
-        return flat.slice(rows: start..<(start + count))
+        return nest(innermost[...], shape.dropLast()[...])
     }
 
     private static func nest(_ items: ArraySlice<JSONValue>, _ shape: ArraySlice<Int>) -> JSONValue {

@@ -76,18 +76,23 @@ extension Predict {
                 inputs[input.name] = .string(try StringTensor(shape: [values.count], values: values))
             }
         }
-        let outputs = try model.firstOutput(model.predict(model.checkedInputs(inputs)))
+        let predicted = try model.predict(model.checkedInputs(inputs))
+        let outputs = try model.firstOutput(predicted)
         let width = outputs.count / max(rows.rowCount, 1)
         let values = outputs.scalars
-        let labels = model.classLabels
+        // A classifier names each row's class in its string output (`label`).
+        var labels: [String?]?
+        if let name = model.outputs.first(where: { $0.dtype == .string })?.name, case let .string(t)? = predicted[name] {
+            labels = t.values
+        }
         var entries: [[String: Any]] = []
         for i in 0..<rows.rowCount {
             let row = Array(values[(i * width)..<((i + 1) * width)])
             var entry: [String: Any] = ["row": range.lowerBound + i]
             if let labels {
-                let (index, probability) = width == 1 ? (row[0] > 0.5 ? 1 : 0, row[0] > 0.5 ? row[0] : 1 - row[0])
-                    : (row.indices.max { row[$0] < row[$1] } ?? 0, row.max() ?? 0)
-                entry["label"] = index < labels.count ? labels[index] : String(index)
+                // The probability of the class named: a sigmoid's p or 1 - p, a softmax's largest.
+                let probability = width == 1 ? max(row[0], 1 - row[0]) : row.max() ?? 0
+                entry["label"] = labels[i] ?? ""
                 entry["probability"] = Double(probability)
                 entry["probabilities"] = row.map(Double.init)
             } else {

@@ -60,7 +60,7 @@ import TernONNX
         let expected = try #require(fixture.outputs["output"], "golden \(name) has no ONNX Runtime output")
         // Tern's own prediction and Tern's executor on the exported file both agree with ONNX Runtime.
         expectONNXClose(.float32(try Self.predict(model, input)), expected, "\(name): Tern's prediction vs ONNX Runtime")
-        let run = try ONNXModel(bytes: exported).run(fixture.inputs)
+        let run = try ONNXModel(bytes: exported).predict(fixture.inputs)
         expectONNXClose(run["output"], expected, "\(name): Tern's ONNX executor vs ONNX Runtime")
     }
 

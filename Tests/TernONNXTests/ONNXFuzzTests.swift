@@ -32,7 +32,7 @@ import TernTesting
                         try? Data(bytes).write(to: FileManager.default.temporaryDirectory.appendingPathComponent("tern-fuzz-case.onnx"))
                     }
                     if let zeros = model.zeroInputs() {
-                        _ = try model.run(zeros)
+                        _ = try model.predict(zeros)
                         ran += 1
                     }
                 } catch {

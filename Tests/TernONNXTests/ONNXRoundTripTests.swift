@@ -24,7 +24,7 @@ import TernONNX
         let expected = try model.predict(images)
         let sampleDims = model.spec.input.shape.dimensions
         let fed = AnyTensor.uint8(try images.reshaped(Shape([200] + sampleDims)))
-        let outputs = try imported.run([input.name: fed])
+        let outputs = try imported.predict([input.name: fed])
         let outputName = try #require(imported.outputs.first).name
         let got = try #require(outputs[outputName]?.testFloats)
         #expect(got.shape == expected.shape)

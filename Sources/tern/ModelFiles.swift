@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import TernFormats
 import TernONNX
@@ -49,24 +48,5 @@ extension ServableModel {
         guard let name = self.outputs.first?.name, let value = outputs[name] else { throw CLIError("the model produced no output") }
         guard case let .float32(t) = value else { throw CLIError("output '\(name)' is \(value.dtype.rawValue), not float32") }
         return t
-    }
-}
-
-struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Write a Tern model in another format (ONNX).",
-        discussion: "Example: tern export mnist.tern --format onnx --output mnist.onnx")
-
-    @Argument(help: "The model artifact.") var model: String
-    @Option(help: "The format to write: onnx.") var format = "onnx"
-    @Option(help: "Where to write the file.") var output: String
-
-    func run() throws {
-        guard format == "onnx" else { throw CLIError("unknown format '\(format)'; expected onnx") }
-        let model = try loadModel(self.model)
-        let bytes = try model.onnxBytes()
-        let url = URL(fileURLWithPath: output)
-        do { try AtomicFile.write(bytes, to: url) } catch let error as AtomicFile.WriteError { throw CLIError(error.description) }
-        print("wrote \(output) (ONNX opset \(TernModel.onnxExportOpset), \(bytes.count) bytes)")
     }
 }
